@@ -1,0 +1,26 @@
+"""nnlib: the small NumPy library behind *Neural Networks from Scratch*.
+
+Every chapter of the course imports it. Each module holds one concept and names the
+chapter that derives it; the API follows PyTorch's names with NumPy underneath
+(one difference: ``Linear`` stores its weight as (in_features, out_features) and computes
+``x @ W + b``; PyTorch stores the transpose).
+"""
+from nnlib import autograd, book, checks, data, functional, gradcheck, init, linalg, plotting
+from nnlib.activations import GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Step, Tanh
+from nnlib.layers import BatchNorm1d, Dropout, LayerNorm, Linear, Residual, Sequential
+from nnlib.losses import CrossEntropyLoss, MSELoss
+from nnlib.module import Module, Parameter, count_parameters
+from nnlib.optim import SGD, Adam, AdamW
+from nnlib.train import History, accuracy, evaluate, fit, predict
+
+__all__ = [
+    # building blocks
+    "Parameter", "Module", "count_parameters",
+    "Linear", "Sequential", "Dropout", "LayerNorm", "BatchNorm1d", "Residual",
+    "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "SiLU", "Softmax", "LogSoftmax", "Step",
+    "MSELoss", "CrossEntropyLoss",
+    "SGD", "Adam", "AdamW",
+    "fit", "History", "accuracy", "predict", "evaluate",
+    # modules
+    "autograd", "book", "checks", "data", "functional", "gradcheck", "init", "linalg", "plotting",
+]

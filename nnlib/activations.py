@@ -1,0 +1,245 @@
+"""Activation functions as layers (modules) with a forward and a backward pass.
+
+Each module applies one function from ``nnlib.functional`` to an input of any
+shape (``(N, D)``, ``(B, T, D)``, ...), keeps what its backward pass needs, and
+returns ``dx = dout * f'(x)`` (softmax and log-softmax use their Jacobian-vector
+products). They have no parameters. Derived in Chapter 3 (activation functions).
+"""
+import numpy as np
+
+from nnlib import functional as F
+from nnlib.module import Module
+
+
+def _check_float(module, x):
+    if x.dtype.kind != "f":
+        raise ValueError(
+            f"{type(module).__name__} expected a floating-point input, got dtype {x.dtype}; "
+            "convert with x.astype(np.float64) (integer arrays are usually labels, not features)"
+        )
+
+
+class ReLU(Module):
+    """``out = max(x, 0)``; backward ``dx = dout * (x > 0)``.
+
+    Input of any shape ``S``, output shape ``S``, same dtype. Chapter 3.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._mask = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        _check_float(self, x)
+        self._mask = x > 0  # all backward needs: where the unit was active
+        return np.maximum(x, 0)
+
+    def backward(self, dout):
+        self._check_backward(self._mask, dout, None if self._mask is None else self._mask.shape)
+        return dout * self._mask
+
+
+class LeakyReLU(Module):
+    """``out = x`` where ``x > 0``, else ``negative_slope * x``.
+
+    Parameters
+    ----------
+    negative_slope : float
+        Slope for negative inputs (default 0.01, as in PyTorch). Chapter 3.
+    """
+
+    def __init__(self, negative_slope=0.01):
+        super().__init__()
+        self.negative_slope = float(negative_slope)
+        self._x = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        _check_float(self, x)
+        self._x = x
+        return F.leaky_relu(x, self.negative_slope)
+
+    def backward(self, dout):
+        self._check_backward(self._x, dout, None if self._x is None else self._x.shape)
+        return dout * F.leaky_relu_grad(self._x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class Sigmoid(Module):
+    """``out = 1 / (1 + exp(-x))`` (stable); backward ``dx = dout * out * (1 - out)``.
+
+    Input of any shape ``S``, output shape ``S``, same dtype. Chapter 3.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._out = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        _check_float(self, x)
+        self._out = F.sigmoid(x)
+        return self._out
+
+    def backward(self, dout):
+        self._check_backward(self._out, dout, None if self._out is None else self._out.shape)
+        return dout * self._out * (1 - self._out)
+
+
+class Tanh(Module):
+    """``out = tanh(x)``; backward ``dx = dout * (1 - out**2)``.
+
+    Input of any shape ``S``, output shape ``S``, same dtype. Chapter 3.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._out = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        _check_float(self, x)
+        self._out = np.tanh(x)
+        return self._out
+
+    def backward(self, dout):
+        self._check_backward(self._out, dout, None if self._out is None else self._out.shape)
+        return dout * (1 - self._out * self._out)
+
+
+class GELU(Module):
+    """``out = x * Phi(x)`` (Phi the standard normal CDF); see ``nnlib.functional.gelu``.
+
+    Parameters
+    ----------
+    approximate : str
+        ``"none"`` (exact, uses erf) or ``"tanh"`` (GPT-2's approximation).
+        Chapter 3; used in Chapter 7 (transformers).
+    """
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+        self._x = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        _check_float(self, x)
+        self._x = x
+        return F.gelu(x, self.approximate)
+
+    def backward(self, dout):
+        self._check_backward(self._x, dout, None if self._x is None else self._x.shape)
+        return dout * F.gelu_grad(self._x, self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(Module):
+    """``out = x * sigmoid(x)`` (swish); backward ``dx = dout * s * (1 + x * (1 - s))``.
+
+    Input of any shape ``S``, output shape ``S``, same dtype. Chapter 3.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._x = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        _check_float(self, x)
+        self._x = x
+        return F.silu(x)
+
+    def backward(self, dout):
+        self._check_backward(self._x, dout, None if self._x is None else self._x.shape)
+        return dout * F.silu_grad(self._x)
+
+
+class Step(Module):
+    """Heaviside step ``out = 1`` where ``x > 0``, else ``0``; its gradient is zero.
+
+    Input of any shape ``S``, output shape ``S``, same dtype. Chapter 2 (the
+    perceptron); Chapter 3 shows why its zero gradient stops learning.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._x = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        _check_float(self, x)
+        self._x = x
+        return F.step(x)
+
+    def backward(self, dout):
+        self._check_backward(self._x, dout, None if self._x is None else self._x.shape)
+        return np.zeros_like(dout)
+
+
+class Softmax(Module):
+    """``out_i = exp(x_i) / sum_j exp(x_j)`` along ``axis`` (stable).
+
+    Backward: ``dx = out * (dout - sum(dout * out, axis))``. For training a
+    classifier use ``CrossEntropyLoss`` on the logits instead (fused, stabler).
+
+    Parameters
+    ----------
+    axis : int
+        The axis that sums to one (default -1). Chapter 4; Chapter 7 (attention).
+    """
+
+    def __init__(self, axis=-1):
+        super().__init__()
+        self.axis = axis
+        self._out = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        _check_float(self, x)
+        self._out = F.softmax(x, self.axis)
+        return self._out
+
+    def backward(self, dout):
+        self._check_backward(self._out, dout, None if self._out is None else self._out.shape)
+        return F.softmax_backward(self._out, dout, self.axis)
+
+    def extra_repr(self):
+        return f"axis={self.axis}"
+
+
+class LogSoftmax(Module):
+    """``out_i = x_i - log(sum_j exp(x_j))`` along ``axis`` (stable).
+
+    Backward: ``dx = dout - exp(out) * sum(dout, axis)``.
+
+    Parameters
+    ----------
+    axis : int
+        The normalised axis (default -1). Chapter 4.
+    """
+
+    def __init__(self, axis=-1):
+        super().__init__()
+        self.axis = axis
+        self._out = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        _check_float(self, x)
+        self._out = F.log_softmax(x, self.axis)
+        return self._out
+
+    def backward(self, dout):
+        self._check_backward(self._out, dout, None if self._out is None else self._out.shape)
+        return F.log_softmax_backward(self._out, dout, self.axis)
+
+    def extra_repr(self):
+        return f"axis={self.axis}"

@@ -1,0 +1,123 @@
+"""Distances and similarities between vectors (derived in Chapter 1, Vectors).
+
+Each function takes two vectors of the same length, or two batches of vectors (one per
+row), and checks its input: vectors of different lengths, or a zero vector where an angle
+is needed, raise a ``ValueError`` that says what was expected and what arrived.
+"""
+import numpy as np
+
+__all__ = ["euclidean_distance", "cosine_similarity", "cosine_distance", "angular_distance",
+           "pairwise_distances", "nearest_neighbors"]
+
+
+def _pair(u, v, who):
+    u, v = np.asarray(u, dtype=float), np.asarray(v, dtype=float)
+    if u.ndim == 0 or v.ndim == 0:
+        raise ValueError(f"{who}: expected vectors (1-D) or batches of vectors (2-D, one per row), "
+                         f"got arrays of shapes {u.shape} and {v.shape}")
+    if u.shape[-1] != v.shape[-1]:
+        raise ValueError(f"{who}: the vectors must have the same length, got {u.shape[-1]} and {v.shape[-1]} "
+                         f"(shapes {u.shape} and {v.shape})")
+    return u, v
+
+
+def euclidean_distance(u, v):
+    """Straight-line distance: ``d(u, v) = sqrt(sum_i (u_i - v_i)^2) = ||u - v||``.
+
+    Parameters
+    ----------
+    u, v : array of shape (D,) or (N, D)
+        Two vectors, or two batches of N vectors (row k of u is compared with row k of v).
+
+    Returns
+    -------
+    float or array of shape (N,)
+    """
+    u, v = _pair(u, v, "euclidean_distance")
+    return np.sqrt(np.sum((u - v) ** 2, axis=-1))
+
+
+def cosine_similarity(u, v):
+    """Cosine of the angle between u and v: ``cos(u, v) = u . v / (||u|| ||v||)``, in [-1, 1].
+
+    Parameters
+    ----------
+    u, v : array of shape (D,) or (N, D)
+        Non-zero vectors (the angle to a zero vector is undefined).
+
+    Returns
+    -------
+    float or array of shape (N,)
+        1 for vectors pointing the same way, 0 for perpendicular ones, -1 for opposite ones.
+    """
+    u, v = _pair(u, v, "cosine_similarity")
+    nu, nv = np.linalg.norm(u, axis=-1), np.linalg.norm(v, axis=-1)
+    if np.any(nu == 0) or np.any(nv == 0):
+        raise ValueError("cosine_similarity: a zero vector has no direction, so its angle to another "
+                         "vector is undefined; remove all-zero vectors first")
+    return np.clip(np.sum(u * v, axis=-1) / (nu * nv), -1.0, 1.0)
+
+
+def cosine_distance(u, v):
+    """``1 - cosine_similarity(u, v)``, in [0, 2].
+
+    Not a metric: it is 0 for different vectors that point the same way (u and 2u), and it
+    breaks the triangle inequality (Chapter 1 shows both numerically).
+    """
+    return 1.0 - cosine_similarity(u, v)
+
+
+def angular_distance(u, v):
+    """The angle itself, ``arccos(cosine_similarity(u, v)) / pi``, in [0, 1].
+
+    Unlike cosine distance this satisfies the triangle inequality (angles on the sphere add
+    up), so it is a metric on directions.
+    """
+    return np.arccos(cosine_similarity(u, v)) / np.pi
+
+
+_METRICS = {"euclidean": euclidean_distance, "cosine": cosine_distance, "angular": angular_distance}
+
+
+def pairwise_distances(X, Y, metric="euclidean"):
+    """Distances between every row of X and every row of Y.
+
+    Parameters
+    ----------
+    X : array of shape (N, D)
+    Y : array of shape (M, D)
+    metric : {"euclidean", "cosine", "angular"}
+
+    Returns
+    -------
+    array of shape (N, M)
+        Entry (i, j) is the distance between X[i] and Y[j].
+    """
+    if metric not in _METRICS:
+        raise ValueError(f"pairwise_distances: metric must be one of {sorted(_METRICS)}, got {metric!r}")
+    X, Y = np.atleast_2d(X), np.atleast_2d(Y)
+    if X.ndim != 2 or Y.ndim != 2:
+        raise ValueError(f"pairwise_distances: expected two 2-D arrays (one vector per row), "
+                         f"got shapes {X.shape} and {Y.shape}")
+    return _METRICS[metric](X[:, None, :], Y[None, :, :])  # (N, 1, D) against (1, M, D) -> (N, M)
+
+
+def nearest_neighbors(query, X, k=1, metric="euclidean"):
+    """Indices of the k rows of X closest to the query vector, closest first.
+
+    Parameters
+    ----------
+    query : array of shape (D,)
+    X : array of shape (N, D)
+    k : int
+    metric : {"euclidean", "cosine", "angular"}
+
+    Returns
+    -------
+    array of int, shape (k,)
+    """
+    X = np.atleast_2d(X)
+    if not 1 <= k <= len(X):
+        raise ValueError(f"nearest_neighbors: k must be between 1 and {len(X)} (the number of rows), got {k}")
+    d = pairwise_distances(np.asarray(query)[None, :], X, metric)[0]
+    return np.argsort(d, kind="stable")[:k]

@@ -1,0 +1,160 @@
+"""Optimizers: SGD (with momentum), Adam and AdamW, with PyTorch's update rules.
+
+An optimizer holds a list of ``Parameter`` objects. ``step()`` updates every
+``p.data`` in place from ``p.grad``; ``zero_grad()`` resets the gradients.
+All state arrays have the parameter's dtype, so float32 stays float32.
+SGD and momentum are derived in Chapter 4 (gradient descent) and Chapter 5;
+Adam and AdamW in Chapter 5 (training in practice).
+"""
+import math
+
+import numpy as np
+
+from nnlib.module import Parameter
+
+
+class Optimizer:
+    """Base class: keeps the parameter list and implements ``zero_grad``.
+
+    Parameters
+    ----------
+    params : list of Parameter
+        For example ``model.parameters()``.
+    lr : float
+        Learning rate, ``lr > 0``.
+    """
+
+    def __init__(self, params, lr):
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__} expected a non-empty list of parameters, got none")
+        for p in self.params:
+            if not isinstance(p, Parameter):
+                raise ValueError(
+                    f"{type(self).__name__} expected Parameter objects, got {type(p).__name__}; "
+                    "pass model.parameters()"
+                )
+        if not lr > 0:
+            raise ValueError(f"{type(self).__name__} expected a learning rate lr > 0, got {lr}")
+        self.lr = float(lr)
+
+    def zero_grad(self):
+        """Set ``p.grad`` to zero for every parameter."""
+        for p in self.params:
+            p.zero_grad()
+
+    def step(self):
+        """Update every parameter once from its current gradient."""
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum and L2 weight decay.
+
+    Per parameter, with ``g = grad + weight_decay * p``:
+    without momentum ``p = p - lr * g``; with momentum
+    ``v = momentum * v + g`` (``v = g`` on the first step) and ``p = p - lr * v``,
+    exactly as ``torch.optim.SGD`` (dampening 0, no Nesterov).
+
+    Parameters
+    ----------
+    params : list of Parameter
+        The parameters to update.
+    lr : float
+        Learning rate.
+    momentum : float
+        Momentum factor in ``[0, 1)``; 0 disables it.
+    weight_decay : float
+        L2 penalty coefficient added to the gradient. Chapters 4 and 5.
+    """
+
+    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
+        super().__init__(params, lr)
+        self.momentum = float(momentum)
+        self.weight_decay = float(weight_decay)
+        self.velocity = [None] * len(self.params)
+
+    def step(self):
+        lr, mu, wd = self.lr, self.momentum, self.weight_decay
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if wd:
+                g = g + wd * p.data
+            if mu:
+                v = self.velocity[i]
+                if v is None:
+                    v = self.velocity[i] = g.copy()
+                else:
+                    v *= mu
+                    v += g
+                g = v
+            p.data -= lr * g
+
+
+class Adam(Optimizer):
+    """Adam with bias correction (``torch.optim.Adam``), optional L2 weight decay.
+
+    With ``g = grad + weight_decay * p`` and step count ``t``:
+    ``m = b1 * m + (1 - b1) * g``, ``v = b2 * v + (1 - b2) * g**2``,
+    ``m_hat = m / (1 - b1**t)``, ``v_hat = v / (1 - b2**t)``,
+    ``p = p - lr * m_hat / (sqrt(v_hat) + eps)``.
+
+    Parameters
+    ----------
+    params : list of Parameter
+        The parameters to update.
+    lr : float
+        Learning rate (default 1e-3).
+    betas : tuple of float
+        ``(b1, b2)``, decay rates of the first and second moment averages.
+    eps : float
+        Added to the denominator for stability.
+    weight_decay : float
+        L2 penalty added to the gradient (AdamW decouples it instead). Chapter 5.
+    """
+
+    decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr)
+        self.betas = (float(betas[0]), float(betas[1]))
+        self.eps = float(eps)
+        self.weight_decay = float(weight_decay)
+        self.t = 0
+        self.m = [np.zeros_like(p.data) for p in self.params]
+        self.v = [np.zeros_like(p.data) for p in self.params]
+
+    def step(self):
+        self.t += 1
+        b1, b2 = self.betas
+        lr, wd, eps = self.lr, self.weight_decay, self.eps
+        step_size = lr / (1 - b1**self.t)
+        sqrt_bc2 = math.sqrt(1 - b2**self.t)
+        for p, m, v in zip(self.params, self.m, self.v):
+            g = p.grad
+            if wd and self.decoupled:
+                p.data *= 1 - lr * wd
+            elif wd:
+                g = g + wd * p.data
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * (g * g)
+            denom = np.sqrt(v)
+            denom /= sqrt_bc2
+            denom += eps
+            p.data -= step_size * (m / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (``torch.optim.AdamW``).
+
+    First ``p = p * (1 - lr * weight_decay)``, then the Adam update of ``Adam``
+    with ``g = grad`` (the decay does not pass through ``m`` and ``v``).
+    Arguments as in ``Adam``; ``weight_decay`` defaults to 0.01 as in PyTorch. Chapter 5.
+    """
+
+    decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        super().__init__(params, lr, betas, eps, weight_decay)
