@@ -5,7 +5,7 @@ chapter that derives it; the API follows PyTorch's names with NumPy underneath
 (one difference: ``Linear`` stores its weight as (in_features, out_features) and computes
 ``x @ W + b``; PyTorch stores the transpose).
 """
-from nnlib import autograd, book, checks, data, functional, gradcheck, init, linalg, plotting
+from nnlib import autograd, book, checks, data, functional, gradcheck, init, linalg, plotting, widgets
 from nnlib.activations import GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Step, Tanh
 from nnlib.layers import BatchNorm1d, Dropout, LayerNorm, Linear, Residual, Sequential
 from nnlib.losses import CrossEntropyLoss, MSELoss
@@ -22,5 +22,5 @@ __all__ = [
     "SGD", "Adam", "AdamW",
     "fit", "History", "accuracy", "predict", "evaluate",
     # modules
-    "autograd", "book", "checks", "data", "functional", "gradcheck", "init", "linalg", "plotting",
+    "autograd", "book", "checks", "data", "functional", "gradcheck", "init", "linalg", "plotting", "widgets",
 ]

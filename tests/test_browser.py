@@ -113,8 +113,33 @@ def test_page_renders_without_errors(site, browser, name):
             return main.textContent; }""")
         for raw in ("$$", "\\begin{", "\\frac{"):
             assert raw not in prose, f"{name}: raw LaTeX {raw!r} left unrendered in the page text"
+        assert "interactive(children=" not in page.content(), (
+            f"{name}: a live widget's text stands in the page (tag the live cell remove-output)")
+        check_kernel_free_explorers(page, name)
     finally:
         page.close()
+
+
+def check_kernel_free_explorers(page, name):
+    """Every nnlib.widgets.kernel_free explorer shows one frame, and its sliders switch frames."""
+    for k in range(page.locator(".nnlib-explorer").count()):
+        box = page.locator(".nnlib-explorer").nth(k)
+        visible = lambda: box.evaluate(
+            "b => [...b.querySelectorAll('img')].map((im, j) => [j, im.style.display, im.naturalWidth])")
+        frames = visible()
+        shown = [j for j, display, _ in frames if display == "block"]
+        assert len(shown) == 1, f"{name}: explorer {k} shows {len(shown)} frames at once"
+        sliders = box.locator("input[type=range]")
+        assert sliders.count() >= 1, f"{name}: explorer {k} has no slider"
+        for i in range(sliders.count()):
+            before = [j for j, display, _ in visible() if display == "block"]
+            slider = sliders.nth(i)
+            target = "0" if slider.input_value() != "0" else slider.get_attribute("max")
+            slider.evaluate("(s, v) => { s.value = v; s.dispatchEvent(new Event('input')); }", target)
+            after = [j for j, display, _ in visible() if display == "block"]
+            assert len(after) == 1 and after != before, f"{name}: explorer {k}, slider {i} does not change the frame"
+        broken = [j for j, display, width in visible() if display == "block" and width == 0]
+        assert not broken, f"{name}: explorer {k} shows a frame that did not decode"
 
 
 def test_search_finds_vector(site, browser):

@@ -188,6 +188,12 @@ def test_exercise_notebook_follows_the_format(path):
         assert sol_arg == label.group(1), f"{path.name}: solution {k + 1} points at {sol_arg!r}, not {label.group(1)!r}"
         assert ":class: dropdown" in sol_body, f"{path.name}: solution {k + 1} must be a dropdown (hidden by default)"
         text = nb.cells[i0].source
+        meta = nb.cells[i0].metadata.get("exercise", {})
+        assert set(meta) == {"id", "chapter", "title", "difficulty", "minutes", "objective"}, (
+            f"{path.name}: exercise {k + 1} needs metadata id, chapter, title, difficulty, minutes, objective; has {sorted(meta)}")
+        assert meta["id"] == label.group(1) and meta["difficulty"] in ("easy", "medium", "hard"), (
+            f"{path.name}: exercise {k + 1}: metadata id must equal the label and difficulty be easy/medium/hard")
+        assert path.stem.startswith(f"{meta['chapter']:02d}_"), f"{path.name}: exercise {k + 1} names chapter {meta['chapter']}"
         assert re.search(r"Difficulty", text) and re.search(r"\d+\s*min", text), (
             f"{path.name}: exercise {k + 1} must state its difficulty and an estimated time in minutes")
         solution_code = [c for c in nb.cells[i2 + 1:i3] if c.cell_type == "code"]
