@@ -4,6 +4,7 @@
 #   make execute  re-run every notebook in place (one BLAS thread), saving outputs and widget state
 #   make lab      open the notebooks in JupyterLab
 #   make bench    nnlib's speed against hand-written NumPy (and PyTorch, if installed)
+#   make student  student versions of the exercises in _build/student/ (ARGS="--chapter 1 3" or "--id ...")
 #   make clean    remove _build/ (keeps .venv)
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
@@ -18,10 +19,10 @@ RESULTS    := _build/test-results
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg \
               --nbval-cell-timeout=300 -p no:cacheprovider
 
-.PHONY: help setup book test test-unit test-nbval test-browser execute lab bench clean
+.PHONY: help setup book test test-unit test-nbval test-browser execute student lab bench clean
 
 help:
-	@sed -n '2,8p' Makefile | sed 's/^# *//'
+	@sed -n '2,9p' Makefile | sed 's/^# *//'
 
 setup: $(STAMP)
 
@@ -60,8 +61,17 @@ test-nbval: $(STAMP)
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest tests/test_browser.py -m browser -q -rs --junitxml=$(RESULTS)/browser.xml
 
+# Prepare the exercise notebooks (student-version links, nbgrader metadata), run every notebook,
+# then regenerate what is derived from them: the exercise index and the student versions.
 execute: $(STAMP)
+	$(BIN)/python tools/student_links.py $(filter %_exercises.ipynb,$(NOTEBOOKS))
+	$(BIN)/python tools/nbgrader_metadata.py $(filter %_exercises.ipynb,$(NOTEBOOKS))
 	$(ONE_THREAD) $(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
+	$(BIN)/python tools/exercise_index.py
+	$(BIN)/python tools/student.py --output-dir student
+
+student: $(STAMP)
+	$(BIN)/python tools/student.py $(ARGS)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters/

@@ -93,3 +93,17 @@ def test_repr_reads_like_pytorch_and_is_deterministic():
 def test_base_module_methods_must_be_overridden():
     with pytest.raises(NotImplementedError, match="Module does not implement forward"):
         Module()(np.ones(2))
+
+
+def test_public_names_are_exported_at_the_top_level():
+    import nnlib
+    from nnlib import activations, layers, losses, module, optim, train
+
+    for mod in (module, layers, activations, losses, optim):
+        for name in ("Parameter", "Module", "count_parameters", "Linear", "Sequential", "Dropout",
+                     "LayerNorm", "BatchNorm1d", "Residual", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
+                     "GELU", "SiLU", "Softmax", "Step", "MSELoss", "CrossEntropyLoss", "SGD", "Adam", "AdamW"):
+            if hasattr(mod, name) and getattr(mod, name).__module__ == mod.__name__:
+                assert getattr(nnlib, name) is getattr(mod, name)
+                assert name in nnlib.__all__
+    assert nnlib.fit is train.fit and nnlib.autograd.Value and nnlib.gradcheck.check_module

@@ -46,7 +46,7 @@ def test_early_stopping_restores_the_best_epoch(capsys):
     Xv, yv = make_1d(40, noise=0.3, seed=1)
     rng = np.random.default_rng(0)
     model = Sequential(Linear(1, 32, rng=rng), ReLU(), Linear(32, 1, rng=rng))
-    history = fit(model, MSELoss(), SGD(model.parameters(), lr=0.05), X, y, epochs=200, batch_size=8,
+    history = fit(model, MSELoss(), SGD(model.parameters(), lr=0.01), X, y, epochs=200, batch_size=8,
                   rng=rng, X_val=Xv, y_val=yv, early_stopping=3)
     out = capsys.readouterr().out
     assert history.stopped_early and history.epochs < 200

@@ -218,3 +218,27 @@ def test_solution_markers_are_balanced(path):
         assert begin == end, f"{path.name}, cell {i}: {begin} BEGIN SOLUTION but {end} END SOLUTION"
         if begin:
             assert cell.cell_type == "code", f"{path.name}, cell {i}: solution markers outside a code cell"
+
+
+# ---- the committed student versions (student/) are what tools/student.py makes now ----------
+
+def test_student_versions_are_committed_and_fresh(tmp_path):
+    import subprocess
+    import sys
+    subprocess.run([sys.executable, str(ROOT / "tools" / "student.py"), "--output-dir", str(tmp_path)],
+                   check=True, capture_output=True)
+    for path in EXERCISE_NOTEBOOKS:
+        committed = ROOT / "student" / path.name
+        assert committed.exists(), f"student/{path.name} is missing: run `make execute`"
+        fresh = [(c.cell_type, c.source) for c in read(tmp_path / path.name).cells]
+        saved = [(c.cell_type, c.source) for c in read(committed).cells]
+        assert saved == fresh, f"student/{path.name} is stale: run `make execute` (or tools/student.py --output-dir student)"
+    extra = {p.name for p in (ROOT / "student").glob("*.ipynb")} - {p.name for p in EXERCISE_NOTEBOOKS}
+    assert extra == set(), f"student/ has notebooks with no exercise notebook: {sorted(extra)}"
+
+
+@pytest.mark.parametrize("path", EXERCISE_NOTEBOOKS, ids=[p.name for p in EXERCISE_NOTEBOOKS])
+def test_exercise_notebook_links_its_student_version(path):
+    cells = [c for c in read(path).cells if "student-links" in c.metadata.get("tags", [])]
+    assert len(cells) == 1 and f"student/{path.name}" in cells[0].source, (
+        f"{path.name}: needs one cell linking student/{path.name}: run tools/student_links.py")

@@ -1,0 +1,242 @@
+"""nnlib.attention: embeddings, positions, scaled dot-product and multi-head attention.
+
+Every module is gradient-checked in float64 against central differences. The tolerance is
+on the *normwise* relative error max|analytic - numerical| / max|numerical|: an entrywise
+relative error is meaningless for the key bias, whose true gradient is exactly 0 (adding
+the same vector to every key shifts each row of scores by a constant, which softmax ignores).
+"""
+import math
+
+import numpy as np
+import pytest
+
+from nnlib.attention import (Embedding, LearnedPositionalEmbedding, MultiHeadAttention,
+                             SinusoidalPositionalEncoding, causal_mask, scaled_dot_product_attention,
+                             scaled_dot_product_attention_backward, sinusoidal_positions)
+from nnlib.gradcheck import numerical_gradient
+
+TOL = 1e-7  # float64: worst normwise relative error per array
+
+
+def normwise_error(analytic, numerical):
+    scale = max(np.max(np.abs(numerical)), np.max(np.abs(analytic)), 1e-12)
+    return float(np.max(np.abs(analytic - numerical)) / scale)
+
+
+def gradcheck(module, x, seed=0, input_is_data=False):
+    """Errors for the input (unless it is integer ids) and every parameter, as a dict."""
+    out = module(x)
+    G = np.random.default_rng(seed + 100).standard_normal(out.shape)
+
+    def loss(_):
+        return np.sum(module(x) * G)
+
+    module.zero_grad()
+    module(x)
+    dx = module.backward(G)
+    errors = {} if input_is_data else {"input": normwise_error(dx, numerical_gradient(loss, x))}
+    for name, p in module.named_parameters():
+        errors[name] = normwise_error(p.grad, numerical_gradient(loss, p.data))
+    return errors
+
+
+def assert_ok(errors):
+    assert max(errors.values()) < TOL, errors
+
+
+def naive_mha(mha, x):
+    """Multi-head attention with explicit loops over batch, heads and positions (a reference)."""
+    B, T, C = x.shape
+    h = mha.n_heads
+    d = C // h
+    qkv = x @ mha.qkv.W.data + mha.qkv.b.data
+    q, k, v = qkv[..., :C], qkv[..., C:2 * C], qkv[..., 2 * C:]
+    y = np.zeros_like(x)
+    for b in range(B):
+        for head in range(h):
+            cols = slice(head * d, (head + 1) * d)
+            for i in range(T):
+                keys = range(i + 1) if mha.causal else range(T)
+                scores = np.array([q[b, i, cols] @ k[b, j, cols] / math.sqrt(d) for j in keys])
+                w = np.exp(scores - scores.max())
+                w /= w.sum()
+                y[b, i, cols] = sum(wj * v[b, j, cols] for wj, j in zip(w, keys))
+    return y @ mha.proj.W.data + mha.proj.b.data
+
+
+# ---- scaled dot-product attention ----------------------------------------------------------
+
+def test_causal_mask_is_lower_triangular():
+    m = causal_mask(4)
+    assert m.dtype == bool and m.shape == (4, 4)
+    assert np.array_equal(m, np.array([[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]], dtype=bool))
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_attention_weights_are_a_softmax_of_scaled_scores(causal):
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.standard_normal((2, 5, 3)) for _ in range(3))
+    out, A = scaled_dot_product_attention(q, k, v, causal)
+    S = q @ k.swapaxes(-1, -2) / math.sqrt(3)
+    if causal:
+        S = np.where(causal_mask(5), S, -np.inf)
+    expected = np.exp(S - S.max(-1, keepdims=True))
+    expected /= expected.sum(-1, keepdims=True)
+    np.testing.assert_allclose(A, expected, rtol=1e-12)
+    np.testing.assert_allclose(A.sum(-1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(out, expected @ v, rtol=1e-12)
+    if causal:
+        assert np.all(A[..., ~causal_mask(5)] == 0)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_attention_backward_matches_finite_differences(causal):
+    rng = np.random.default_rng(1)
+    q, k, v = (rng.standard_normal((2, 3, 4, 3)) for _ in range(3))  # (B, h, T, d)
+    G = rng.standard_normal((2, 3, 4, 3))
+    out, A = scaled_dot_product_attention(q, k, v, causal)
+    grads = scaled_dot_product_attention_backward(G, q, k, v, A.copy())
+    for analytic, arr in zip(grads, (q, k, v)):
+        numerical = numerical_gradient(lambda _: np.sum(scaled_dot_product_attention(q, k, v, causal)[0] * G), arr)
+        assert normwise_error(analytic, numerical) < TOL
+
+
+def test_attention_rejects_mismatched_shapes():
+    q = np.zeros((2, 4, 3))
+    with pytest.raises(ValueError, match="same d"):
+        scaled_dot_product_attention(q, np.zeros((2, 4, 5)), np.zeros((2, 4, 3)))
+    with pytest.raises(ValueError, match="causal=True"):
+        scaled_dot_product_attention(q, np.zeros((2, 6, 3)), np.zeros((2, 6, 3)), causal=True)
+
+
+# ---- multi-head attention ------------------------------------------------------------------
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("shape,heads,seed", [((2, 5, 8), 2, 0), ((3, 4, 6), 3, 1), ((1, 6, 4), 1, 2)])
+def test_mha_gradcheck(shape, heads, seed, causal):
+    mha = MultiHeadAttention(shape[-1], heads, causal, rng=seed)
+    mha.qkv.b.data[...] = np.random.default_rng(seed).standard_normal(mha.qkv.b.data.shape)  # not all zero
+    assert_ok(gradcheck(mha, np.random.default_rng(seed + 1).standard_normal(shape), seed))
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_mha_equals_a_loop_over_batch_heads_and_positions(causal):
+    mha = MultiHeadAttention(6, 3, causal, rng=3)
+    mha.qkv.b.data[...] = np.random.default_rng(3).standard_normal(18)
+    x = np.random.default_rng(4).standard_normal((2, 5, 6))
+    np.testing.assert_allclose(mha(x), naive_mha(mha, x), rtol=1e-10, atol=1e-12)
+    assert mha.attn.shape == (2, 3, 5, 5)
+
+
+def test_key_bias_gets_zero_gradient():
+    mha = MultiHeadAttention(4, 2, rng=0)
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    mha(x)
+    mha.backward(np.random.default_rng(1).standard_normal((2, 3, 4)))
+    np.testing.assert_allclose(mha.qkv.b.grad[4:8], 0, atol=1e-12)
+    assert np.all(np.abs(mha.qkv.b.grad[8:]) > 0)
+
+
+def test_causal_output_ignores_future_positions():
+    mha = MultiHeadAttention(4, 2, causal=True, rng=0)
+    x = np.random.default_rng(0).standard_normal((1, 5, 4))
+    y = x.copy()
+    y[0, 3:] += 10.0  # change positions 3 and 4
+    np.testing.assert_allclose(mha(x)[0, :3], mha(y)[0, :3], rtol=1e-12)
+    assert not np.allclose(mha(x)[0, 3:], mha(y)[0, 3:])
+
+
+def test_attention_without_positions_is_permutation_equivariant():
+    mha = MultiHeadAttention(4, 2, causal=False, rng=0)
+    x = np.random.default_rng(0).standard_normal((1, 6, 4))
+    perm = np.array([3, 0, 5, 1, 4, 2])
+    np.testing.assert_allclose(mha(x[:, perm]), mha(x)[:, perm], rtol=1e-10, atol=1e-12)
+
+
+def test_mha_keeps_float32():
+    mha = MultiHeadAttention(8, 2, causal=True, rng=0, dtype=np.float32)
+    x = np.random.default_rng(0).standard_normal((2, 5, 8)).astype(np.float32)
+    out = mha(x)
+    dx = mha.backward(np.ones_like(out))
+    assert out.dtype == dx.dtype == mha.attn.dtype == np.float32
+    assert all(p.grad.dtype == np.float32 for p in mha.parameters())
+
+
+def test_mha_parameter_count():
+    mha = MultiHeadAttention(12, 4, rng=0)
+    assert sum(p.size for p in mha.parameters()) == 4 * 12 * 12 + 4 * 12
+
+
+def test_mha_errors():
+    with pytest.raises(ValueError, match="divisible by n_heads"):
+        MultiHeadAttention(10, 3)
+    mha = MultiHeadAttention(8, 2)
+    with pytest.raises(ValueError, match=r"\(B, T, 8\)"):
+        mha(np.zeros((5, 8)))
+    with pytest.raises(ValueError, match=r"\(B, T, 8\)"):
+        mha(np.zeros((2, 5, 6)))
+    with pytest.raises(ValueError, match="dtype"):
+        mha(np.zeros((2, 5, 8), dtype=np.float32))
+    with pytest.raises(ValueError, match="before forward"):
+        MultiHeadAttention(8, 2).backward(np.zeros((2, 5, 8)))
+
+
+# ---- embeddings and positions ----------------------------------------------------------------
+
+def test_embedding_looks_up_rows_and_gradchecks():
+    emb = Embedding(5, 3, rng=0)
+    ids = np.array([[0, 4, 4], [2, 0, 1]])
+    np.testing.assert_array_equal(emb(ids), emb.W.data[ids])
+    assert emb(ids).shape == (2, 3, 3)
+    assert_ok(gradcheck(emb, ids, input_is_data=True))
+    emb.zero_grad()
+    emb(ids)
+    emb.backward(np.ones((2, 3, 3)))
+    np.testing.assert_array_equal(emb.W.grad[:, 0], [2, 1, 1, 0, 2])  # how often each id occurs
+
+
+def test_embedding_errors():
+    emb = Embedding(5, 3)
+    with pytest.raises(ValueError, match=r"0\.\.4"):
+        emb(np.array([[1, 5]]))
+    with pytest.raises(ValueError, match=r"0\.\.4"):
+        emb(np.array([[-1, 2]]))
+    with pytest.raises(ValueError, match="integer token ids"):
+        emb(np.array([[1.0, 2.0]]))
+
+
+def test_embedding_keeps_float32():
+    emb = Embedding(5, 3, rng=0, dtype=np.float32)
+    assert emb(np.array([[1, 2]])).dtype == np.float32
+
+
+def test_sinusoidal_positions_formula():
+    P = sinusoidal_positions(7, 6)
+    t, i = 5, 1  # channel pair i uses frequency 10000 ** (-2i / C)
+    assert P[t, 2 * i] == pytest.approx(math.sin(t / 10000 ** (2 * i / 6)))
+    assert P[t, 2 * i + 1] == pytest.approx(math.cos(t / 10000 ** (2 * i / 6)))
+    np.testing.assert_allclose(P[0], [0, 1, 0, 1, 0, 1])
+    with pytest.raises(ValueError, match="even"):
+        sinusoidal_positions(4, 5)
+
+
+def test_sinusoidal_encoding_adds_positions_and_passes_gradients():
+    pe = SinusoidalPositionalEncoding(6, 4)
+    x = np.random.default_rng(0).standard_normal((2, 5, 4))
+    np.testing.assert_allclose(pe(x), x + sinusoidal_positions(5, 4))
+    assert pe.parameters() == []
+    assert_ok(gradcheck(pe, x))
+    assert SinusoidalPositionalEncoding(6, 4, dtype=np.float32).P.dtype == np.float32
+
+
+def test_learned_positions_gradcheck():
+    pos = LearnedPositionalEmbedding(6, 4, rng=0)
+    assert_ok(gradcheck(pos, np.random.default_rng(1).standard_normal((2, 4, 4))))
+    assert np.all(pos.P.grad[4:] == 0)  # positions beyond the sequence get no gradient
+
+
+@pytest.mark.parametrize("make", [lambda: SinusoidalPositionalEncoding(4, 2),
+                                  lambda: LearnedPositionalEmbedding(4, 2)], ids=["sinusoidal", "learned"])
+def test_positions_reject_a_sequence_longer_than_the_context(make):
+    with pytest.raises(ValueError, match="at most 4 positions"):
+        make()(np.zeros((1, 5, 2)))
