@@ -10,7 +10,7 @@
    to show what vectorization buys.
 
 Writes benchmarks/results.json and appendix/speed.png.
-Usage: python benchmarks/run.py [--rounds 100] [--quick]
+Usage: python benchmarks/run.py [--rounds 60] [--quick]
 """
 import argparse
 import datetime
@@ -173,13 +173,14 @@ def value_contender(X, y, weights, biases):
 
 
 # -- measuring ----------------------------------------------------------------------------------
-def interleaved_medians(steps, rounds, block=5):
+def interleaved_medians(steps, rounds, block=5, pause=0.15):
     """Time the step functions round-robin; return the median time per step (s) of each.
 
     Each round runs every contender once, in an order that rotates from round to
-    round; a contender's turn is one untimed step (so that the thread pool of the
-    library that ran before has gone idle and this library's is awake) followed
-    by ``block`` timed steps.
+    round. A contender's turn is: a pause (so that the previous library's
+    thread pool stops spinning: OpenBLAS threads busy-wait for up to about
+    0.1 s after a call, and would steal the 2 cores from PyTorch's threads and
+    vice versa), one untimed step, then ``block`` timed steps.
     """
     names = list(steps)
     for name in names:  # warm up: allocations, thread pools, caches
@@ -190,6 +191,7 @@ def interleaved_medians(steps, rounds, block=5):
         k = r % len(names)
         for name in names[k:] + names[:k]:
             step = steps[name]
+            time.sleep(pause)
             step()
             for _ in range(block):
                 t0 = time.perf_counter()
@@ -223,12 +225,16 @@ def machine_info():
     except OSError:
         pass
     info = {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "numpy": np.__version__, "platform": platform.platform()}
+            "numpy": np.__version__, "platform": platform.platform(),
+            "load_average_at_start": list(os.getloadavg())}
     try:
         from threadpoolctl import threadpool_info
 
-        info["blas"] = [f"{p['internal_api']} {p.get('version')} ({p['num_threads']} threads)"
-                        for p in threadpool_info() if p["user_api"] == "blas"]
+        info["blas"] = [
+            f"{p['internal_api']} {p.get('version')} from {Path(p['filepath']).parent.name}, "
+            f"{p['num_threads']} threads"
+            for p in threadpool_info() if p["user_api"] == "blas"
+        ]
     except ImportError:
         info["blas"] = ["unknown (threadpoolctl not installed)"]
     return info
@@ -236,10 +242,11 @@ def machine_info():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=100, help="timed repetitions of the MLP step")
+    parser.add_argument("--rounds", type=int, default=60,
+                        help="rounds; each round times 5 steps of every contender")
     parser.add_argument("--quick", action="store_true", help="few rounds, no files written")
     args = parser.parse_args()
-    rounds = 10 if args.quick else args.rounds
+    rounds = 6 if args.quick else args.rounds
 
     info = machine_info()
     print("How fast is nnlib?  (medians of interleaved repetitions)")
@@ -264,9 +271,12 @@ def main():
     steps = {name: make(X, y, weights, biases)[0] for name, make in contenders.items()}
     med, times = interleaved_medians(steps, rounds)
     arch = "-".join(map(str, SIZES))
-    print(f"\n1. training step, {arch} ReLU MLP, batch {BATCH}, float32, {rounds} rounds")
+    print(f"\n1. training step, {arch} ReLU MLP, batch {BATCH}, float32, "
+          f"{rounds} rounds x 5 timed steps")
+    print(f"   {'':<8} {'median':>8}  {'quartiles':>15}")
     for name, t in med.items():
-        print(f"   {name:<8} {t * 1e3:8.2f} ms")
+        q1, q3 = np.percentile(times[name], [25, 75]) * 1e3
+        print(f"   {name:<8} {t * 1e3:8.2f}  {q1:6.2f} - {q3:6.2f}  ms")
     ratios = {"nnlib/numpy": med["nnlib"] / med["numpy"]}
     if "pytorch" in med:
         ratios["nnlib/pytorch"] = med["nnlib"] / med["pytorch"]
@@ -279,33 +289,100 @@ def main():
     Xs, ys, ws, bs = make_problem(tiny, 4, np.float64)
     tiny_steps = {"value": value_contender(Xs, ys, ws, bs)[0], "nnlib": nnlib_contender(Xs, ys, ws, bs)[0]}
     tiny_diff = agreement({"nnlib": nnlib_contender, "value": value_contender}, Xs, ys, ws, bs)
-    tiny_rounds = max(rounds, 20)
-    tiny_med, _ = interleaved_medians(tiny_steps, tiny_rounds)
+    tiny_rounds = max(rounds // 2, 10)
+    tiny_med, _ = interleaved_medians(tiny_steps, tiny_rounds, pause=0.01)
     tiny_arch = "-".join(map(str, tiny))
-    print(f"\n2. training step, {tiny_arch} ReLU MLP, batch 4, float64, {tiny_rounds} rounds "
+    print(f"\n2. training step, {tiny_arch} ReLU MLP, batch 4, float64, {tiny_rounds} rounds x 5 "
           f"(weights agree to {tiny_diff['value']:.1e})")
     for name, t in tiny_med.items():
         print(f"   {name:<8} {t * 1e3:8.3f} ms")
     speedup = tiny_med["value"] / tiny_med["nnlib"]
     print(f"   ratio value/nnlib  {speedup:.1f}")
 
+    # 3. one transformer block (Chapter 7) ----------------------------------------------
+    print()
+    import bench_transformer
+
+    block = bench_transformer.run(rounds=max(rounds // 2, 10))
+
     if args.quick:
         return
+    info["load_average_at_end"] = list(os.getloadavg())
     results = {
         "date": datetime.date.today().isoformat(),
         "machine": info,
         "mlp": {"architecture": arch, "batch": BATCH, "dtype": "float32", "rounds": rounds,
-                "median_ms": {k: v * 1e3 for k, v in med.items()}, "ratios": ratios,
+                "median_ms": {k: v * 1e3 for k, v in med.items()},
+                "quartiles_ms": {k: list(np.percentile(t, [25, 75]) * 1e3) for k, t in times.items()},
+                "min_ms": {k: min(t) * 1e3 for k, t in times.items()}, "ratios": ratios,
                 "max_weight_difference_after_3_steps": diffs},
         "scalar_vs_vectorized": {"architecture": tiny_arch, "batch": 4, "dtype": "float64",
                                  "rounds": tiny_rounds,
                                  "median_ms": {k: v * 1e3 for k, v in tiny_med.items()},
                                  "ratio_value_over_nnlib": speedup},
+        "transformer_block": {"batch": bench_transformer.B, "sequence": bench_transformer.T,
+                              "width": bench_transformer.C, "heads": bench_transformer.HEADS,
+                              "dtype": "float32", **block},
     }
     out = ROOT / "benchmarks" / "results.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     plot(times, tiny_med, ROOT / "appendix" / "speed.png")
-    print(f"\nwrote {out.relative_to(ROOT)} and appendix/speed.png")
+    write_results_block(results, ROOT / "appendix" / "speed.md")
+    print(f"\nwrote {out.relative_to(ROOT)}, appendix/speed.png and the table in appendix/speed.md")
+
+
+def write_results_block(results, page):
+    """Replace the block between the results markers of the appendix page with these figures."""
+    m, t, info = results["mlp"], results["scalar_vs_vectorized"], results["machine"]
+    med, q = m["median_ms"], m["quartiles_ms"]
+    labels = {"nnlib": "nnlib", "numpy": "hand-written NumPy", "pytorch": "PyTorch (CPU)"}
+    lines = [
+        f"Measured on {results['date']} on a shared machine: {info['cpu']}, {info['cores']} cores; "
+        f"Python {info['python']}, NumPy {info['numpy']}, BLAS libraries loaded: {'; '.join(info['blas'])}; "
+        + (f"PyTorch {info['torch']}. " if info.get("torch") else "PyTorch not installed (skipped). ")
+        + f"Load average (1 min) {info['load_average_at_start'][0]:.2f} before the run and "
+        f"{info['load_average_at_end'][0]:.2f} after it (the benchmark's own 2 threads count about 2).",
+        "",
+        f"Training step of the {m['architecture']} MLP, batch {m['batch']}, {m['dtype']} "
+        f"({m['rounds']} rounds of 5 timed steps per contender):",
+        "",
+        "| contender | median (ms) | middle half (ms) | nnlib time / this time |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, ms in med.items():
+        lines.append(f"| {labels[name]} | {ms:.2f} | {q[name][0]:.2f} to {q[name][1]:.2f} | "
+                     f"{med['nnlib'] / ms:.2f} |")
+    lines += [
+        "",
+        "Targets: nnlib / hand-written NumPy at most 1.10 (the library adds no real overhead) "
+        "and nnlib / PyTorch at most 1.0.",
+        "",
+        f"Training step of the {t['architecture']} MLP, batch {t['batch']}, {t['dtype']} "
+        f"({t['rounds']} rounds of 5 timed steps):",
+        "",
+        "| implementation | median (ms) |",
+        "| --- | ---: |",
+        f"| scalar `Value` graph | {t['median_ms']['value']:.3f} |",
+        f"| nnlib layers | {t['median_ms']['nnlib']:.3f} |",
+        "",
+        f"The scalar engine is {t['ratio_value_over_nnlib']:.0f} times slower on this tiny network.",
+    ]
+    tb = results.get("transformer_block")
+    if tb:
+        lines += ["", f"Forward and backward of one pre-norm transformer block (batch {tb['batch']}, "
+                      f"sequence {tb['sequence']}, width {tb['width']}, {tb['heads']} heads, {tb['dtype']}):",
+                  "", "| contender | forward (ms) | backward (ms) | total (ms) |", "| --- | ---: | ---: | ---: |"]
+        for name in ("nnlib", "pytorch"):
+            if tb.get(name):
+                p = tb[name]
+                lines.append(f"| {labels[name]} | {p['forward']:.2f} | {p['backward']:.2f} | {p['total']:.2f} |")
+        if tb.get("ratio") is not None:
+            lines += ["", f"Ratio nnlib / PyTorch: {tb['ratio']:.2f} (target: at most 1.5)."]
+    start, end = "<!-- results:start", "<!-- results:end -->"
+    text = page.read_text()
+    a = text.index("\n", text.index(start)) + 1
+    b = text.index(end)
+    page.write_text(text[:a] + "\n".join(lines) + "\n" + text[b:])
 
 
 def plot(times, tiny_med, path):

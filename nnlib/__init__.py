@@ -5,13 +5,16 @@ chapter that derives it; the API follows PyTorch's names with NumPy underneath
 (one difference: ``Linear`` stores its weight as (in_features, out_features) and computes
 ``x @ W + b``; PyTorch stores the transpose).
 """
-from nnlib import autograd, book, checks, data, functional, gradcheck, init, linalg, plotting, widgets
+from nnlib import (attention, autograd, book, checks, data, diagnostics, functional, gradcheck, init, linalg,
+                   perceptron, piecewise, plotting, transformer, widgets)
 from nnlib.activations import GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Step, Tanh
+from nnlib.attention import Embedding, MultiHeadAttention
 from nnlib.layers import BatchNorm1d, Dropout, LayerNorm, Linear, Residual, Sequential
 from nnlib.losses import CrossEntropyLoss, MSELoss
 from nnlib.module import Module, Parameter, count_parameters
 from nnlib.optim import SGD, Adam, AdamW
 from nnlib.train import History, accuracy, evaluate, fit, predict
+from nnlib.transformer import DecoderLM, TransformerBlock
 
 __all__ = [
     # building blocks
@@ -21,6 +24,8 @@ __all__ = [
     "MSELoss", "CrossEntropyLoss",
     "SGD", "Adam", "AdamW",
     "fit", "History", "accuracy", "predict", "evaluate",
+    "Embedding", "MultiHeadAttention", "TransformerBlock", "DecoderLM",
     # modules
-    "autograd", "book", "checks", "data", "functional", "gradcheck", "init", "linalg", "plotting", "widgets",
+    "attention", "autograd", "book", "checks", "data", "diagnostics", "functional", "gradcheck", "init",
+    "linalg", "perceptron", "piecewise", "plotting", "transformer", "widgets",
 ]

@@ -36,7 +36,7 @@ def make_1d(n=100, *, func="sin", noise=0.1, low=-3.0, high=3.0, rng=None, seed=
     ----------
     n : int
         Number of points ``N``; ``x`` is uniform on ``[low, high]``, sorted.
-    func : str or callable
+    func : str or function ``f(x)``
         ``"sin"``, ``"cubic"`` (``0.1 x**3 - x``), ``"abs"``, ``"step"``,
         ``"linear"`` (``2x + 1``), ``"gauss"`` (``exp(-x**2)``), or a function of an array.
     noise : float
@@ -55,7 +55,8 @@ def make_1d(n=100, *, func="sin", noise=0.1, low=-3.0, high=3.0, rng=None, seed=
     X : ndarray, shape ``(N, 1)``
         Inputs.
     y : ndarray, shape ``(N, 1)``
-        Targets. Chapter 2 (neurons) and Chapter 6 (universal approximation).
+        Targets. Chapter 3 (activation functions) and Chapter 6 (universal
+        approximation).
     """
     f = _FUNCTIONS_1D[func] if isinstance(func, str) else func
     r = _make_rng(rng, seed)
@@ -83,7 +84,7 @@ def make_spirals(n_per_class=100, n_classes=3, *, noise=0.2, rng=None, seed=None
 
     For ``t`` in ``[0, 1]``: radius ``t``, angle ``4 (k + t) + noise * eps``.
     Returns ``X`` of shape ``(n_per_class * n_classes, 2)`` and int labels ``y``
-    of shape ``(N,)``; ``rng`` or ``seed`` as in ``make_1d``. Chapter 5.
+    of shape ``(N,)``; ``rng`` or ``seed`` as in ``make_1d``. Chapter 4 (training loop).
     """
     r = _make_rng(rng, seed)
     t = np.tile(np.linspace(0.0, 1.0, n_per_class), n_classes)
@@ -134,7 +135,10 @@ def train_val_test_split(X, y, *, val_size=0.15, test_size=0.15, rng=None, seed=
     if len(X) != len(y):
         raise ValueError(f"train_val_test_split expected X and y of equal length, got {len(X)} and {len(y)}")
     if not (0 <= val_size and 0 <= test_size and val_size + test_size < 1):
-        raise ValueError(f"expected 0 <= val_size, test_size and val_size + test_size < 1, got {val_size}, {test_size}")
+        raise ValueError(
+            "train_val_test_split expected 0 <= val_size, test_size and val_size + test_size < 1, "
+            f"got {val_size}, {test_size}"
+        )
     N = len(X)
     n_val, n_test = int(round(val_size * N)), int(round(test_size * N))
     perm = _make_rng(rng, seed).permutation(N)
@@ -148,7 +152,7 @@ def batches(X, y, batch_size, rng=None):
     With ``rng`` (a ``numpy.random.Generator`` or a seed) the rows are shuffled
     first (one new permutation per call, i.e. per epoch); with None they come in
     order. ``X`` has shape ``(N, ...)``, ``y`` shape ``(N, ...)``; the last batch
-    may be smaller. Chapter 5 (minibatch gradient descent).
+    may be smaller. Chapter 4 (the training loop) and Chapter 5.
     """
     N = len(X)
     if len(y) != N:

@@ -153,7 +153,8 @@ def gelu(x, approximate="none"):
     if approximate == "none":
         return 0.5 * x * (1 + erf(x / _SQRT_2))
     if approximate == "tanh":
-        return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * x**3)))
+        cube = x * x * x  # NumPy's float32 x**3 is far slower than two products
+        return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * cube)))
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
@@ -271,7 +272,7 @@ def log_softmax(x, axis=-1):
 
     Parameters
     ----------
-    x : ndarray, any shape
+    x : ndarray, any shape ``S``
         Logits.
     axis : int
         The normalised axis (default: the last).

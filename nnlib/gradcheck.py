@@ -16,7 +16,7 @@ def numerical_gradient(f, x, h=1e-5):
 
     Parameters
     ----------
-    f : callable
+    f : function ``f(x)``
         ``f(x)`` returns a scalar (it may ignore its argument and read ``x``
         through a closure, e.g. when ``x`` is a parameter's ``.data``).
     x : ndarray, any shape ``S``
@@ -49,9 +49,9 @@ def rel_error(a, b):
 
     Parameters
     ----------
-    a : ndarray or float
+    a : ndarray or float, any shape ``S``
         For example the analytic gradient.
-    b : ndarray or float
+    b : ndarray or float, shape ``S``
         For example the numerical gradient, same shape as ``a``.
 
     Returns

@@ -3,7 +3,8 @@
 nnlib stores a weight matrix as ``(fan_in, fan_out)`` (so ``out = x @ W``), which
 is the transpose of PyTorch's ``(out_features, in_features)`` layout. The goal of
 both schemes is to keep the variance of activations (and gradients) roughly
-constant from layer to layer. Derived in Chapter 6 (depth versus width).
+constant from layer to layer. Derived in Chapter 5 (training in practice:
+initialization).
 """
 import math
 
@@ -22,7 +23,7 @@ def fans(shape):
     Returns
     -------
     fans : tuple of int
-        ``(fan_in, fan_out)``. Chapter 6.
+        ``(fan_in, fan_out)``. Chapter 5.
     """
     shape = tuple(int(s) for s in shape)
     if len(shape) < 2:
@@ -41,17 +42,17 @@ def xavier_uniform(shape, rng=None, *, gain=1.0, dtype=np.float64):
     ----------
     shape : tuple of int
         ``(fan_in, fan_out)``.
-    rng : numpy.random.Generator or int or None
+    rng : ``numpy.random.Generator``, int or None
         Random generator or seed (None: fresh, non-reproducible randomness).
     gain : float
         Scale for the activation (1 for tanh/sigmoid-like use, as in the paper).
-    dtype : numpy dtype
+    dtype : ``numpy`` floating dtype
         dtype of the result (default float64).
 
     Returns
     -------
     W : ndarray, shape ``shape``
-        Variance ``gain**2 * 2 / (fan_in + fan_out)``. Chapter 6.
+        Variance ``gain**2 * 2 / (fan_in + fan_out)``. Chapter 5.
     """
     fan_in, fan_out = fans(shape)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
@@ -61,7 +62,7 @@ def xavier_uniform(shape, rng=None, *, gain=1.0, dtype=np.float64):
 def xavier_normal(shape, rng=None, *, gain=1.0, dtype=np.float64):
     """Glorot/Xavier normal: ``W ~ N(0, std**2)``, ``std = gain * sqrt(2 / (fan_in + fan_out))``.
 
-    Arguments as in ``xavier_uniform``; returns an array of shape ``shape``. Chapter 6.
+    Arguments as in ``xavier_uniform``; returns an array of shape ``shape``. Chapter 5.
     """
     fan_in, fan_out = fans(shape)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
@@ -72,7 +73,7 @@ def he_uniform(shape, rng=None, *, dtype=np.float64):
     """He/Kaiming uniform for ReLU nets: ``W ~ U(-a, a)``, ``a = sqrt(6 / fan_in)``.
 
     Arguments as in ``xavier_uniform`` (no gain: it is fixed at ``sqrt(2)`` for
-    ReLU); returns an array of shape ``shape`` with variance ``2 / fan_in``. Chapter 6.
+    ReLU); returns an array of shape ``shape`` with variance ``2 / fan_in``. Chapter 5.
     """
     fan_in, _ = fans(shape)
     bound = math.sqrt(6.0 / fan_in)
@@ -82,13 +83,14 @@ def he_uniform(shape, rng=None, *, dtype=np.float64):
 def he_normal(shape, rng=None, *, dtype=np.float64):
     """He/Kaiming normal for ReLU nets: ``W ~ N(0, 2 / fan_in)``.
 
-    Arguments as in ``xavier_uniform``; returns an array of shape ``shape``. Chapter 6.
+    Arguments as in ``xavier_uniform``; returns an array of shape ``shape``. Chapter 5.
     """
     fan_in, _ = fans(shape)
     std = math.sqrt(2.0 / fan_in)
     return (_rng(rng).standard_normal(size=shape) * std).astype(dtype, copy=False)
 
 
+# The names accepted by ``Linear(..., init=name)``.
 INITIALIZERS = {
     "he": he_normal,
     "he_normal": he_normal,
@@ -99,4 +101,3 @@ INITIALIZERS = {
     "glorot": xavier_normal,
     "glorot_uniform": xavier_uniform,
 }
-"""Names accepted by ``Linear(..., init=name)``, mapped to the functions above."""

@@ -1,24 +1,16 @@
-"""Layers: Linear, Sequential, Dropout, LayerNorm, BatchNorm1d and Residual.
+"""Layers with their own maths: Linear, Dropout, LayerNorm and BatchNorm1d.
 
 Every layer follows the contract of ``nnlib.module.Module``: ``forward(x)``
 keeps what ``backward`` needs, ``backward(dout)`` returns ``dx`` and adds the
 parameter gradients into ``p.grad``. Layers with parameters also accept
 ``backward(dout, input_grad=False)`` to skip ``dx`` when the input is data.
+The containers ``Sequential`` and ``Residual`` live in ``nnlib.module`` and are
+importable from here too.
 """
 import numpy as np
 
 from nnlib.init import INITIALIZERS
-from nnlib.module import Module, Parameter, has_parameters
-
-
-def backward_params_only(module, dout):
-    """Accumulate the parameter gradients of ``module`` without computing ``dx``.
-
-    Calls ``module.backward(dout, input_grad=False)``; a module without
-    parameters has nothing to accumulate and is skipped. Returns None.
-    """
-    if has_parameters(module):
-        module.backward(dout, input_grad=False)
+from nnlib.module import Module, Parameter, Residual, Sequential  # noqa: F401 (re-exported)
 
 
 def _check_dtype(module, x, dtype):
@@ -85,7 +77,8 @@ class Linear(Module):
         if x.ndim < 2:
             raise ValueError(
                 f"Linear expected a batch of shape (N, {D}) or (B, T, {D}), got shape {x.shape}: "
-                f"a 1-D batch. For one example use x.reshape(1, -1); for N scalar inputs use x.reshape(-1, 1)."
+                "a 1-D batch. For one example use x.reshape(1, -1); "
+                "for N scalar inputs use x.reshape(-1, 1)."
             )
         if x.shape[-1] != D:
             raise ValueError(
@@ -115,64 +108,6 @@ class Linear(Module):
         if self.W.data.dtype != np.float64:
             text += f", dtype={self.W.data.dtype}"
         return text
-
-
-class Sequential(Module):
-    """A chain of modules: ``out = m_k(... m_2(m_1(x)))``; backward runs in reverse.
-
-    Indexable (``model[0]``, slices give a new Sequential), has ``len`` and can
-    be iterated. Chapter 5 (training in practice).
-
-    Parameters
-    ----------
-    modules : Module
-        The layers, in order (passed as separate arguments).
-    """
-
-    def __init__(self, *modules):
-        super().__init__()
-        for m in modules:
-            if not isinstance(m, Module):
-                raise ValueError(
-                    f"Sequential expected Module arguments (layer objects such as ReLU(), not "
-                    f"functions or classes), got {type(m).__name__}"
-                )
-        self._modules = list(modules)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return Sequential(*self._modules[index])
-        return self._modules[index]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def forward(self, x):
-        for m in self._modules:
-            x = m(x)
-        return x
-
-    def backward(self, dout, input_grad=True):
-        """Backpropagate ``dout`` through the layers in reverse; return ``dx``.
-
-        With ``input_grad=False`` the layers before the first one with
-        parameters are skipped and that layer does not compute its ``dx``
-        (returns None), the work PyTorch also skips for a data input.
-        """
-        mods = self._modules
-        first = 0
-        if not input_grad:
-            first = next((i for i, m in enumerate(mods) if has_parameters(m)), len(mods))
-        for m in reversed(mods[first + 1:] if not input_grad else mods):
-            dout = m.backward(dout)
-        if not input_grad:
-            if first < len(mods):
-                mods[first].backward(dout, input_grad=False)
-            return None
-        return dout
 
 
 class Dropout(Module):
@@ -224,7 +159,8 @@ class LayerNorm(Module):
     ``xhat = (x - mean) / sqrt(var + eps)`` with mean and (biased) variance over
     the last axis, then ``out = gamma * xhat + beta``. Backward:
     ``dx = (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) / sqrt(var + eps)``
-    with ``dxhat = dout * gamma``. Chapter 6; used in Chapter 7 (transformers).
+    with ``dxhat = dout * gamma``. Chapter 5 (normalization); used in Chapter 7
+    (transformers).
 
     Parameters
     ----------
@@ -291,7 +227,7 @@ class BatchNorm1d(Module):
     biased variance per feature, ``out = gamma * xhat + beta``, and the running
     statistics are updated as ``running = (1 - momentum) * running + momentum * stat``
     (with the unbiased variance, as PyTorch does). Eval: the running mean and
-    variance replace the batch statistics. Chapter 6 (depth versus width).
+    variance replace the batch statistics. Chapter 5 (normalization).
 
     Parameters
     ----------
@@ -374,41 +310,3 @@ class BatchNorm1d(Module):
 
     def extra_repr(self):
         return f"{self.dim}, eps={self.eps}, momentum={self.momentum}"
-
-
-class Residual(Module):
-    """Residual (skip) connection ``out = x + module(x)``; backward ``dx = dout + module.backward(dout)``.
-
-    The wrapped module must keep the shape of its input (``(N, D)`` or
-    ``(B, T, D)``). Chapter 6 (depth versus width); Chapter 7 (transformers).
-
-    Parameters
-    ----------
-    module : Module
-        The branch ``f`` in ``x + f(x)``.
-    """
-
-    def __init__(self, module):
-        super().__init__()
-        if not isinstance(module, Module):
-            raise ValueError(f"Residual expected a Module, got {type(module).__name__}")
-        self.module = module
-        self._shape = None
-
-    def forward(self, x):
-        x = np.asarray(x)
-        out = self.module(x)
-        if out.shape != x.shape:
-            raise ValueError(
-                f"Residual expected its module to keep the input shape {x.shape}, got output "
-                f"shape {out.shape}: x + module(x) needs equal shapes (check out_features)."
-            )
-        self._shape = x.shape
-        return x + out
-
-    def backward(self, dout, input_grad=True):
-        self._check_backward(self._shape, dout, self._shape)
-        if not input_grad:
-            backward_params_only(self.module, dout)
-            return None
-        return dout + self.module.backward(dout)

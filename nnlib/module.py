@@ -1,10 +1,11 @@
-"""Parameters and the Module base class: the contract every layer follows.
+"""Parameters, the Module base class, and the containers that compose modules.
 
 A layer is a short class with two methods. ``forward(x)`` computes the output
 and keeps only what the backward pass needs; ``backward(dout)`` receives the
 gradient of the loss with respect to the output and returns the gradient with
 respect to the input, adding the gradients of its parameters into their
-``.grad`` arrays along the way (Chapter 4, backpropagation).
+``.grad`` arrays along the way (Chapter 4, backpropagation). ``Sequential``
+chains modules and ``Residual`` adds a skip connection around one.
 """
 import numpy as np
 
@@ -230,6 +231,113 @@ def count_parameters(module):
     Returns
     -------
     int
-        For ``Linear(3, 4)`` this is ``3 * 4 + 4 = 16`` (Chapter 6, depth versus width).
+        For ``Linear(3, 4)`` this is ``3 * 4 + 4 = 16`` (Chapter 6, parameter-matched
+        networks; Chapter 7, the size of a transformer).
     """
     return int(sum(p.size for p in module.parameters()))
+
+
+def backward_params_only(module, dout):
+    """Accumulate the parameter gradients of ``module`` without computing ``dx``.
+
+    Calls ``module.backward(dout, input_grad=False)``; a module without
+    parameters has nothing to accumulate and is skipped. Returns None.
+    """
+    if has_parameters(module):
+        module.backward(dout, input_grad=False)
+
+
+class Sequential(Module):
+    """A chain of modules: ``out = m_k(... m_2(m_1(x)))``; backward runs in reverse.
+
+    Indexable (``model[0]``, slices give a new Sequential), has ``len`` and can
+    be iterated. Chapter 2 (layers of neurons).
+
+    Parameters
+    ----------
+    modules : Module
+        The layers, in order (passed as separate arguments).
+    """
+
+    def __init__(self, *modules):
+        super().__init__()
+        for m in modules:
+            if not isinstance(m, Module):
+                raise ValueError(
+                    f"Sequential expected Module arguments (layer objects such as ReLU(), not "
+                    f"functions or classes), got {type(m).__name__}"
+                )
+        self._modules = list(modules)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(*self._modules[index])
+        return self._modules[index]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def forward(self, x):
+        for m in self._modules:
+            x = m(x)
+        return x
+
+    def backward(self, dout, input_grad=True):
+        """Backpropagate ``dout`` through the layers in reverse; return ``dx``.
+
+        With ``input_grad=False`` the layers before the first one with
+        parameters are skipped and that layer does not compute its ``dx``
+        (returns None), the work PyTorch also skips for a data input.
+        """
+        mods = self._modules
+        if input_grad:
+            for m in reversed(mods):
+                dout = m.backward(dout)
+            return dout
+        first = next((i for i, m in enumerate(mods) if has_parameters(m)), len(mods))
+        for m in reversed(mods[first + 1:]):
+            dout = m.backward(dout)
+        if first < len(mods):
+            mods[first].backward(dout, input_grad=False)
+        return None
+
+
+class Residual(Module):
+    """Residual (skip) connection ``out = x + module(x)``; backward ``dx = dout + module.backward(dout)``.
+
+    The wrapped module must keep the shape of its input (``(N, D)`` or
+    ``(B, T, D)``). Chapter 5 (residual connections); Chapter 7 (transformers).
+
+    Parameters
+    ----------
+    module : Module
+        The branch ``f`` in ``x + f(x)``.
+    """
+
+    def __init__(self, module):
+        super().__init__()
+        if not isinstance(module, Module):
+            raise ValueError(f"Residual expected a Module, got {type(module).__name__}")
+        self.module = module
+        self._shape = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        out = self.module(x)
+        if out.shape != x.shape:
+            raise ValueError(
+                f"Residual expected its module to keep the input shape {x.shape}, got output "
+                f"shape {out.shape}: x + module(x) needs equal shapes (check out_features)."
+            )
+        self._shape = x.shape
+        return x + out
+
+    def backward(self, dout, input_grad=True):
+        self._check_backward(self._shape, dout, self._shape)
+        if not input_grad:
+            backward_params_only(self.module, dout)
+            return None
+        return dout + self.module.backward(dout)

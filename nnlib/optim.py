@@ -3,8 +3,8 @@
 An optimizer holds a list of ``Parameter`` objects. ``step()`` updates every
 ``p.data`` in place from ``p.grad``; ``zero_grad()`` resets the gradients.
 All state arrays have the parameter's dtype, so float32 stays float32.
-SGD and momentum are derived in Chapter 4 (gradient descent) and Chapter 5;
-Adam and AdamW in Chapter 5 (training in practice).
+SGD, momentum and Adam are derived in Chapter 4 (gradient descent); weight
+decay and AdamW in Chapter 5 (training in practice).
 """
 import math
 
@@ -110,7 +110,8 @@ class Adam(Optimizer):
     eps : float
         Added to the denominator for stability.
     weight_decay : float
-        L2 penalty added to the gradient (AdamW decouples it instead). Chapter 5.
+        L2 penalty added to the gradient (AdamW decouples it instead). Chapter 4;
+        weight decay in Chapter 5.
     """
 
     decoupled = False

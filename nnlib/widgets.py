@@ -105,28 +105,28 @@ def kernel_free(draw, *, figsize=(5.0, 4.0), dpi=80, title=None, **params):
                 f'{caption}{"".join(rows)}{images}</div>')
 
 
-def live(draw, *, figsize=(5.0, 4.0), **params):
+def live(draw, *, figsize=(5.0, 4.0), dpi=80, **params):
     """Live ipywidgets sliders that redraw ``draw(ax, **values)`` through the kernel.
+
+    The figure is rendered to a PNG and shown in an ``ipywidgets.Image``; moving a control
+    renders a new PNG. (An ``Output`` widget, which ``ipywidgets.interact`` uses, makes
+    notebook runners such as nbclient wait for output that sometimes never comes.)
 
     Parameters
     ----------
     draw : callable
         ``draw(ax, **values)`` draws one frame on a fresh matplotlib Axes.
     figsize : (float, float)
+    dpi : int
     **params : tuple or list
         ``(low, high, step)`` for a float slider, or a list of choices for a dropdown.
 
     Returns
     -------
-    ipywidgets.interactive
-        The widget (Jupyter displays it when it is the cell's last value).
+    ipywidgets.VBox
+        The controls above the picture (Jupyter displays it when it is the cell's last value).
     """
     import ipywidgets
-
-    def redraw(**values):
-        fig, ax = plt.subplots(figsize=figsize)
-        draw(ax, **values)
-        plt.show()
 
     controls = {}
     for name, spec in params.items():
@@ -138,4 +138,16 @@ def live(draw, *, figsize=(5.0, 4.0), **params):
             controls[name] = ipywidgets.Dropdown(options=list(spec), description=name)
         else:
             raise ValueError(f"live: parameter {name!r} needs (low, high, step) or a list of choices, got {spec!r}")
-    return ipywidgets.interactive(redraw, **controls)
+    if not controls:
+        raise ValueError("live: give at least one parameter, e.g. live(draw, b=(-2.0, 2.0, 0.1))")
+
+    picture = ipywidgets.Image(format="png")
+
+    def redraw(change=None):
+        values = {name: control.value for name, control in controls.items()}
+        picture.value = base64.b64decode(_draw_png(draw, values, figsize, dpi))
+
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    redraw()
+    return ipywidgets.VBox([*controls.values(), picture])

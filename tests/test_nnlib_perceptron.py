@@ -50,7 +50,7 @@ def test_perceptron_never_converges_on_xor():
 
 
 def test_perceptron_first_update_follows_the_rule():
-    # w = 0, b = 0: the first example (label 1) is predicted 0, so w += x, b += 1.
+    # w = 0, b = 0: the first example (label 1) is predicted 0, so w += lr * x, b += lr.
     result = train_perceptron(np.array([[2.0, -1.0]]), np.array([1]), lr=0.5)
     np.testing.assert_allclose(result.history[1][0], [1.0, -0.5])
     assert result.history[1][1] == 0.5 and result.converged and result.updates == 1
