@@ -112,6 +112,18 @@ def _is_call_returning_none(expr):
     return isinstance(expr.value, ast.Call) and getattr(expr.value.func, "id", None) == "print"
 
 
+MAX_CODE_LINE = 80  # the book's code boxes show about 80 characters before they scroll
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_code_lines_fit_the_book(path):
+    long = [(i, line) for i, cell in enumerate(read(path).cells)
+            if cell.cell_type == "code" and "remove-cell" not in cell.metadata.get("tags", [])
+            for line in cell.source.splitlines() if len(line) > MAX_CODE_LINE]
+    assert long == [], (f"{path.name}: {len(long)} code line(s) longer than {MAX_CODE_LINE} characters, "
+                        f"which the book clips; first: cell {long[0][0]}: {long[0][1]!r}" if long else "")
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_uses_the_plain_python3_kernel(path):
     assert read(path).metadata["kernelspec"]["name"] == "python3"
