@@ -19,6 +19,34 @@ def _check_float(module, x):
         )
 
 
+class _Pointwise(Module):
+    """An activation applied entry by entry that keeps its input for the backward pass.
+
+    Subclasses give the function ``_f(x)`` and its derivative ``_df(x)``; backward returns
+    ``dout * _df(x)``. Input of any shape, output the same shape and dtype.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._x = None
+
+    def _f(self, x):
+        raise NotImplementedError(f"{type(self).__name__} must define _f")
+
+    def _df(self, x):
+        raise NotImplementedError(f"{type(self).__name__} must define _df")
+
+    def forward(self, x):
+        x = np.asarray(x)
+        _check_float(self, x)
+        self._x = x
+        return self._f(x)
+
+    def backward(self, dout):
+        self._check_backward(self._x, dout, None if self._x is None else self._x.shape)
+        return dout * self._df(self._x)
+
+
 class ReLU(Module):
     """``out = max(x, 0)``; backward ``dx = dout * (x > 0)``.
 
@@ -40,7 +68,7 @@ class ReLU(Module):
         return dout * self._mask
 
 
-class LeakyReLU(Module):
+class LeakyReLU(_Pointwise):
     """``out = x`` where ``x > 0``, else ``negative_slope * x``.
 
     Parameters
@@ -52,17 +80,12 @@ class LeakyReLU(Module):
     def __init__(self, negative_slope=0.01):
         super().__init__()
         self.negative_slope = float(negative_slope)
-        self._x = None
 
-    def forward(self, x):
-        x = np.asarray(x)
-        _check_float(self, x)
-        self._x = x
+    def _f(self, x):
         return F.leaky_relu(x, self.negative_slope)
 
-    def backward(self, dout):
-        self._check_backward(self._x, dout, None if self._x is None else self._x.shape)
-        return dout * F.leaky_relu_grad(self._x, self.negative_slope)
+    def _df(self, x):
+        return F.leaky_relu_grad(x, self.negative_slope)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
@@ -110,7 +133,7 @@ class Tanh(Module):
         return dout * (1 - self._out * self._out)
 
 
-class GELU(Module):
+class GELU(_Pointwise):
     """``out = x * Phi(x)`` (Phi the standard normal CDF); see ``nnlib.functional.gelu``.
 
     Parameters
@@ -125,63 +148,42 @@ class GELU(Module):
         if approximate not in ("none", "tanh"):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
-        self._x = None
 
-    def forward(self, x):
-        x = np.asarray(x)
-        _check_float(self, x)
-        self._x = x
+    def _f(self, x):
         return F.gelu(x, self.approximate)
 
-    def backward(self, dout):
-        self._check_backward(self._x, dout, None if self._x is None else self._x.shape)
-        return dout * F.gelu_grad(self._x, self.approximate)
+    def _df(self, x):
+        return F.gelu_grad(x, self.approximate)
 
     def extra_repr(self):
         return f"approximate={self.approximate!r}"
 
 
-class SiLU(Module):
+class SiLU(_Pointwise):
     """``out = x * sigmoid(x)`` (swish); backward ``dx = dout * s * (1 + x * (1 - s))``.
 
     Input of any shape ``S``, output shape ``S``, same dtype. Chapter 3.
     """
 
-    def __init__(self):
-        super().__init__()
-        self._x = None
-
-    def forward(self, x):
-        x = np.asarray(x)
-        _check_float(self, x)
-        self._x = x
+    def _f(self, x):
         return F.silu(x)
 
-    def backward(self, dout):
-        self._check_backward(self._x, dout, None if self._x is None else self._x.shape)
-        return dout * F.silu_grad(self._x)
+    def _df(self, x):
+        return F.silu_grad(x)
 
 
-class Step(Module):
+class Step(_Pointwise):
     """Heaviside step ``out = 1`` where ``x > 0``, else ``0``; its gradient is zero.
 
     Input of any shape ``S``, output shape ``S``, same dtype. Chapter 2 (the
     perceptron); Chapter 3 shows why its zero gradient stops learning.
     """
 
-    def __init__(self):
-        super().__init__()
-        self._x = None
-
-    def forward(self, x):
-        x = np.asarray(x)
-        _check_float(self, x)
-        self._x = x
+    def _f(self, x):
         return F.step(x)
 
-    def backward(self, dout):
-        self._check_backward(self._x, dout, None if self._x is None else self._x.shape)
-        return np.zeros_like(dout)
+    def _df(self, x):
+        return np.zeros_like(x)
 
 
 class Softmax(Module):

@@ -13,36 +13,8 @@ import pytest
 from nnlib.attention import (Embedding, LearnedPositionalEmbedding, MultiHeadAttention,
                              SinusoidalPositionalEncoding, causal_mask, scaled_dot_product_attention,
                              scaled_dot_product_attention_backward, sinusoidal_positions)
+from gradcheck_helpers import TOL, assert_ok, gradcheck, normwise_error
 from nnlib.gradcheck import numerical_gradient
-
-TOL = 1e-7  # float64: worst normwise relative error per array
-
-
-def normwise_error(analytic, numerical):
-    scale = max(np.max(np.abs(numerical)), np.max(np.abs(analytic)), 1e-12)
-    return float(np.max(np.abs(analytic - numerical)) / scale)
-
-
-def gradcheck(module, x, seed=0, input_is_data=False):
-    """Errors for the input (unless it is integer ids) and every parameter, as a dict."""
-    out = module(x)
-    G = np.random.default_rng(seed + 100).standard_normal(out.shape)
-
-    def loss(_):
-        return np.sum(module(x) * G)
-
-    module.zero_grad()
-    module(x)
-    dx = module.backward(G)
-    errors = {} if input_is_data else {"input": normwise_error(dx, numerical_gradient(loss, x))}
-    for name, p in module.named_parameters():
-        errors[name] = normwise_error(p.grad, numerical_gradient(loss, p.data))
-    return errors
-
-
-def assert_ok(errors):
-    assert max(errors.values()) < TOL, errors
-
 
 def naive_mha(mha, x):
     """Multi-head attention with explicit loops over batch, heads and positions (a reference)."""

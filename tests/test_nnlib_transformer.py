@@ -6,32 +6,9 @@ import numpy as np
 import pytest
 
 from nnlib.activations import GELU
-from nnlib.gradcheck import numerical_gradient
+from gradcheck_helpers import TOL, gradcheck
 from nnlib.module import count_parameters
 from nnlib.transformer import DecoderLM, TransformerBlock, _TanhGELU, count_transformer_parameters
-
-TOL = 1e-7
-
-
-def normwise_error(analytic, numerical):
-    scale = max(np.max(np.abs(numerical)), np.max(np.abs(analytic)), 1e-12)
-    return float(np.max(np.abs(analytic - numerical)) / scale)
-
-
-def gradcheck(module, x, seed=0, input_is_data=False):
-    G = np.random.default_rng(seed + 100).standard_normal(module(x).shape)
-
-    def loss(_):
-        return np.sum(module(x) * G)
-
-    module.zero_grad()
-    module(x)
-    dx = module.backward(G)
-    errors = {} if input_is_data else {"input": normwise_error(dx, numerical_gradient(loss, x))}
-    for name, p in module.named_parameters():
-        errors[name] = normwise_error(p.grad, numerical_gradient(loss, p.data))
-    return errors
-
 
 def randomize_norms_and_biases(module, seed):
     """Give layer norms and biases non-trivial values so their gradients are really tested."""
