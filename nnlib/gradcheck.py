@@ -68,6 +68,35 @@ def rel_error(a, b):
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)))
 
 
+def normwise_error(a, b):
+    """Relative error of a whole array: ``max|a - b| / max(max|a|, max|b|)``.
+
+    Unlike ``rel_error``, it stays small for an array whose true gradient is exactly zero
+    (for example attention's key bias, Chapter 7): the numerical estimate's tiny rounding
+    noise is measured against the array's scale, not against zero.
+
+    Parameters
+    ----------
+    a, b : ndarray or float, same shape ``S``
+
+    Returns
+    -------
+    error : float
+        0 when equal (and when both are all zero). Chapters 4 and 7.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"normwise_error expected arrays of equal shape, got {a.shape} and {b.shape}")
+    if a.size == 0:
+        return 0.0
+    scale = max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-12)
+    return float(np.max(np.abs(a - b)) / scale)
+
+
+_ERRORS = {"entrywise": rel_error, "normwise": normwise_error}
+
+
 class GradCheckResult(dict):
     """A dict ``name -> worst relative error`` (``"input"`` and each parameter) that prints as a table."""
 
@@ -93,7 +122,7 @@ class GradCheckResult(dict):
         return "\n".join(lines)
 
 
-def check_module(module, x, seed=0, h=1e-5, tol=1e-7):
+def check_module(module, x, seed=0, h=1e-5, tol=1e-7, error="entrywise"):
     """Gradient-check a module's backward pass for its input and every parameter.
 
     Uses the scalar ``L = sum(module(x) * G)`` with a fixed random ``G`` of the
@@ -114,6 +143,10 @@ def check_module(module, x, seed=0, h=1e-5, tol=1e-7):
         Finite-difference step.
     tol : float
         Tolerance used for the ok/FAIL column of the printout.
+    error : {"entrywise", "normwise"}
+        ``rel_error`` (the worst entry, each relative to its own size) or
+        ``normwise_error`` (relative to the whole array's size; use it when some true
+        gradients are exactly zero).
 
     Returns
     -------
@@ -121,6 +154,9 @@ def check_module(module, x, seed=0, h=1e-5, tol=1e-7):
         A dict ``{"input": err, "0.W": err, ...}``; ``print(errors)`` shows a
         table. Chapter 4.
     """
+    if error not in _ERRORS:
+        raise ValueError(f"check_module: error must be 'entrywise' or 'normwise', got {error!r}")
+    measure = _ERRORS[error]
     x = np.array(x, dtype=np.float64)
     out = module(x)
     G = np.random.default_rng(seed).standard_normal(out.shape)
@@ -131,7 +167,7 @@ def check_module(module, x, seed=0, h=1e-5, tol=1e-7):
     module.zero_grad()
     module(x)
     dx = module.backward(G)
-    errors = {"input": rel_error(dx, numerical_gradient(loss, x, h))}
+    errors = {"input": measure(dx, numerical_gradient(loss, x, h))}
     for name, p in module.named_parameters():
-        errors[name] = rel_error(p.grad, numerical_gradient(loss, p.data, h))
+        errors[name] = measure(p.grad, numerical_gradient(loss, p.data, h))
     return GradCheckResult(errors, tol)

@@ -1,20 +1,16 @@
 """Gradient checks on the normwise relative error, shared by the attention and transformer tests.
 
-The error of an array is ``max|analytic - numerical| / max(|numerical|, |analytic|)``. An
+The error of an array is ``nnlib.gradcheck.normwise_error``. Unlike ``check_module``, these
+helpers also handle modules whose input is integer ids (``Embedding``). An
 entrywise relative error (``nnlib.gradcheck.rel_error``) is meaningless for an array whose
 true gradient is exactly 0, such as the key bias of attention (adding the same vector to
 every key shifts each row of scores by a constant, which softmax ignores).
 """
 import numpy as np
 
-from nnlib.gradcheck import numerical_gradient
+from nnlib.gradcheck import normwise_error, numerical_gradient
 
 TOL = 1e-7  # float64: worst normwise relative error per array
-
-
-def normwise_error(analytic, numerical):
-    scale = max(np.max(np.abs(numerical)), np.max(np.abs(analytic)), 1e-12)
-    return float(np.max(np.abs(analytic - numerical)) / scale)
 
 
 def gradcheck(module, x, seed=0, input_is_data=False):
