@@ -299,7 +299,7 @@ def main():
     speedup = tiny_med["value"] / tiny_med["nnlib"]
     print(f"   ratio value/nnlib  {speedup:.1f}")
 
-    # 3. one transformer block (Chapter 7) ----------------------------------------------
+    # 3. one transformer block (Chapter 9) ----------------------------------------------
     print()
     import bench_transformer
 

@@ -20,56 +20,54 @@ def _check_float(module, x):
 
 
 class _Pointwise(Module):
-    """An activation applied entry by entry that keeps its input for the backward pass.
+    """An activation applied entry by entry: ``out = f(x)``, backward ``dx = dout * f'(x)``.
 
-    Subclasses give the function ``_f(x)`` and its derivative ``_df(x)``; backward returns
-    ``dout * _df(x)``. Input of any shape, output the same shape and dtype.
+    Subclasses give ``f(x)`` and its derivative ``df(x, out)``, both from
+    ``nnlib.functional`` (``out = f(x)`` is passed so that a derivative written in terms
+    of the output, such as the sigmoid's ``s (1 - s)``, need not recompute it). Input of
+    any shape, output the same shape and dtype. Chapter 3.
     """
 
     def __init__(self):
         super().__init__()
-        self._x = None
+        self._x = self._y = None
 
-    def _f(self, x):
-        raise NotImplementedError(f"{type(self).__name__} must define _f")
+    def f(self, x):
+        raise NotImplementedError(f"{type(self).__name__} must define f")
 
-    def _df(self, x):
-        raise NotImplementedError(f"{type(self).__name__} must define _df")
+    def df(self, x, out):
+        raise NotImplementedError(f"{type(self).__name__} must define df")
 
     def forward(self, x):
         x = np.asarray(x)
         _check_float(self, x)
-        self._x = x
-        return self._f(x)
+        self._x, self._y = x, self.f(x)
+        return self._y
 
-    def backward(self, dout):
-        self._check_backward(self._x, dout, None if self._x is None else self._x.shape)
-        return dout * self._df(self._x)
+    def backward(self, dout, input_grad=True):
+        dout = self._check_backward(dout)
+        if not input_grad:
+            return None
+        return dout * self.df(self._x, self._y)
 
 
-class ReLU(Module):
+class ReLU(_Pointwise):
     """``out = max(x, 0)``; backward ``dx = dout * (x > 0)``.
 
     Input of any shape ``S``, output shape ``S``, same dtype. Chapter 3.
     """
 
-    def __init__(self):
-        super().__init__()
-        self._mask = None
+    def f(self, x):
+        return F.relu(x)
 
-    def forward(self, x):
-        x = np.asarray(x)
-        _check_float(self, x)
-        self._mask = x > 0  # all backward needs: where the unit was active
-        return np.maximum(x, 0)
-
-    def backward(self, dout):
-        self._check_backward(self._mask, dout, None if self._mask is None else self._mask.shape)
-        return dout * self._mask
+    def df(self, x, out):
+        return F.relu_grad(x)
 
 
 class LeakyReLU(_Pointwise):
     """``out = x`` where ``x > 0``, else ``negative_slope * x``.
+
+    Backward ``dx = dout * (1 if x > 0 else negative_slope)``.
 
     Parameters
     ----------
@@ -81,66 +79,52 @@ class LeakyReLU(_Pointwise):
         super().__init__()
         self.negative_slope = float(negative_slope)
 
-    def _f(self, x):
+    def f(self, x):
         return F.leaky_relu(x, self.negative_slope)
 
-    def _df(self, x):
+    def df(self, x, out):
         return F.leaky_relu_grad(x, self.negative_slope)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
 
 
-class Sigmoid(Module):
+class Sigmoid(_Pointwise):
     """``out = 1 / (1 + exp(-x))`` (stable); backward ``dx = dout * out * (1 - out)``.
 
     Input of any shape ``S``, output shape ``S``, same dtype. Chapter 3.
     """
 
-    def __init__(self):
-        super().__init__()
-        self._out = None
+    def f(self, x):
+        return F.sigmoid(x)
 
-    def forward(self, x):
-        x = np.asarray(x)
-        _check_float(self, x)
-        self._out = F.sigmoid(x)
-        return self._out
-
-    def backward(self, dout):
-        self._check_backward(self._out, dout, None if self._out is None else self._out.shape)
-        return dout * self._out * (1 - self._out)
+    def df(self, x, out):
+        return F.sigmoid_grad(x, out=out)
 
 
-class Tanh(Module):
+class Tanh(_Pointwise):
     """``out = tanh(x)``; backward ``dx = dout * (1 - out**2)``.
 
     Input of any shape ``S``, output shape ``S``, same dtype. Chapter 3.
     """
 
-    def __init__(self):
-        super().__init__()
-        self._out = None
+    def f(self, x):
+        return F.tanh(x)
 
-    def forward(self, x):
-        x = np.asarray(x)
-        _check_float(self, x)
-        self._out = np.tanh(x)
-        return self._out
-
-    def backward(self, dout):
-        self._check_backward(self._out, dout, None if self._out is None else self._out.shape)
-        return dout * (1 - self._out * self._out)
+    def df(self, x, out):
+        return F.tanh_grad(x, out=out)
 
 
 class GELU(_Pointwise):
     """``out = x * Phi(x)`` (Phi the standard normal CDF); see ``nnlib.functional.gelu``.
 
+    Backward ``dx = dout * gelu_grad(x)``.
+
     Parameters
     ----------
     approximate : str
         ``"none"`` (exact, uses erf) or ``"tanh"`` (GPT-2's approximation).
-        Chapter 3; used in Chapter 7 (transformers).
+        Chapter 3; used in Chapter 9 (transformers).
     """
 
     def __init__(self, approximate="none"):
@@ -149,10 +133,10 @@ class GELU(_Pointwise):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
-    def _f(self, x):
+    def f(self, x):
         return F.gelu(x, self.approximate)
 
-    def _df(self, x):
+    def df(self, x, out):
         return F.gelu_grad(x, self.approximate)
 
     def extra_repr(self):
@@ -165,10 +149,10 @@ class SiLU(_Pointwise):
     Input of any shape ``S``, output shape ``S``, same dtype. Chapter 3.
     """
 
-    def _f(self, x):
+    def f(self, x):
         return F.silu(x)
 
-    def _df(self, x):
+    def df(self, x, out):
         return F.silu_grad(x)
 
 
@@ -179,11 +163,11 @@ class Step(_Pointwise):
     perceptron); Chapter 3 shows why its zero gradient stops learning.
     """
 
-    def _f(self, x):
+    def f(self, x):
         return F.step(x)
 
-    def _df(self, x):
-        return np.zeros_like(x)
+    def df(self, x, out):
+        return F.step_grad(x)
 
 
 class Softmax(Module):
@@ -195,23 +179,23 @@ class Softmax(Module):
     Parameters
     ----------
     axis : int
-        The axis that sums to one (default -1). Chapter 4; Chapter 7 (attention).
+        The axis that sums to one (default -1). Chapter 4; Chapter 9 (attention).
     """
 
     def __init__(self, axis=-1):
         super().__init__()
         self.axis = axis
-        self._out = None
+        self._y = None
 
     def forward(self, x):
         x = np.asarray(x)
         _check_float(self, x)
-        self._out = F.softmax(x, self.axis)
-        return self._out
+        self._y = F.softmax(x, self.axis)
+        return self._y
 
-    def backward(self, dout):
-        self._check_backward(self._out, dout, None if self._out is None else self._out.shape)
-        return F.softmax_backward(self._out, dout, self.axis)
+    def backward(self, dout, input_grad=True):
+        dout = self._check_backward(dout)
+        return F.softmax_backward(self._y, dout, self.axis) if input_grad else None
 
     def extra_repr(self):
         return f"axis={self.axis}"
@@ -231,17 +215,17 @@ class LogSoftmax(Module):
     def __init__(self, axis=-1):
         super().__init__()
         self.axis = axis
-        self._out = None
+        self._y = None
 
     def forward(self, x):
         x = np.asarray(x)
         _check_float(self, x)
-        self._out = F.log_softmax(x, self.axis)
-        return self._out
+        self._y = F.log_softmax(x, self.axis)
+        return self._y
 
-    def backward(self, dout):
-        self._check_backward(self._out, dout, None if self._out is None else self._out.shape)
-        return F.log_softmax_backward(self._out, dout, self.axis)
+    def backward(self, dout, input_grad=True):
+        dout = self._check_backward(dout)
+        return F.log_softmax_backward(self._y, dout, self.axis) if input_grad else None
 
     def extra_repr(self):
         return f"axis={self.axis}"

@@ -1,226 +1,28 @@
-"""Token embeddings, positional information and (multi-head) scaled dot-product attention.
+"""Scaled dot-product attention, the causal mask and multi-head self-attention (Chapter 9).
 
 Shapes follow nanoGPT: a batch of sequences is ``(B, T, C)`` (batch, time = position,
 channels = model width); attention works per head on ``(B, h, T, d)`` with ``d = C / h``.
-Every layer keeps the dtype of its parameters (float32 stays float32). The forward and
-backward passes are derived in Chapter 7 (transformers).
+Every layer keeps the dtype of its parameters (float32 stays float32). The forward pass
+and its backward pass (``dV``, ``dA``, the softmax backward, ``dQ`` and ``dK``) are derived
+step by step in Chapter 9 (transformers).
 """
 import math
 
 import numpy as np
 
-from nnlib.layers import Linear, _check_dtype
-from nnlib.module import Module, Parameter
+from nnlib.embedding import check_sequence
+from nnlib.layers import Linear
+from nnlib.module import Module
 
-__all__ = [
-    "Embedding", "sinusoidal_positions", "SinusoidalPositionalEncoding", "LearnedPositionalEmbedding",
-    "causal_mask", "scaled_dot_product_attention", "scaled_dot_product_attention_backward",
-    "MultiHeadAttention",
-]
-
-
-def _rng(rng):
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-
-
-def _check_sequence(module, x, C):
-    """Raise a ValueError unless ``x`` is a float batch of sequences ``(B, T, C)``."""
-    name = type(module).__name__
-    if x.ndim != 3 or x.shape[-1] != C:
-        raise ValueError(
-            f"{name} expected a batch of sequences of shape (B, T, {C}), got shape {x.shape}. "
-            f"For one sequence use x[None]; check that the model width is {C}."
-        )
-
-
-class Embedding(Module):
-    """A lookup table: token id ``i`` becomes row ``i`` of a learned matrix, ``out = W[ids]``.
-
-    Backward: ``dW[i] += sum of dout over every position holding token i`` (the ids are
-    integers, so there is no input gradient; ``backward`` returns None). Chapter 7.
-
-    Parameters
-    ----------
-    num_embeddings : int
-        Vocabulary size ``V``; valid ids are ``0 .. V-1``.
-    dim : int
-        Embedding width ``C``.
-    rng : ``numpy.random.Generator``, int or None
-        Random generator or seed for the initial table.
-    dtype : numpy floating dtype
-        dtype of the table and of the output.
-    std : float
-        The table starts as ``N(0, std**2)`` (default 1, as PyTorch's ``nn.Embedding``).
-
-    Attributes
-    ----------
-    W : Parameter
-        The table, ``W.data`` of shape ``(V, C)``.
-
-    Notes
-    -----
-    Input: integer ids of any shape ``S`` (usually ``(B, T)``); output shape ``S + (C,)``.
-    """
-
-    def __init__(self, num_embeddings, dim, *, rng=None, dtype=np.float64, std=1.0):
-        super().__init__()
-        self.num_embeddings, self.dim = int(num_embeddings), int(dim)
-        W = _rng(rng).standard_normal((self.num_embeddings, self.dim)) * std
-        self.W = Parameter(W.astype(dtype))
-        self._ids = None
-
-    def forward(self, ids):
-        ids = np.asarray(ids)
-        V = self.num_embeddings
-        if ids.dtype.kind not in "iu":
-            raise ValueError(
-                f"Embedding expected integer token ids, got dtype {ids.dtype}; "
-                "convert with ids.astype(np.int64) (ids index rows of the table, they are not features)."
-            )
-        if ids.size and (ids.min() < 0 or ids.max() >= V):
-            raise ValueError(
-                f"Embedding expected token ids in 0..{V - 1} (vocabulary size {V}), got ids from "
-                f"{ids.min()} to {ids.max()}: a token outside the vocabulary. Check vocab_size."
-            )
-        self._ids = ids
-        return self.W.data[ids]  # (*S, C)
-
-    def backward(self, dout, input_grad=True):
-        self._check_backward(self._ids, dout, None if self._ids is None else self._ids.shape + (self.dim,))
-        np.add.at(self.W.grad, self._ids.reshape(-1), dout.reshape(-1, self.dim))
-        return None
-
-    def extra_repr(self):
-        return f"{self.num_embeddings}, {self.dim}"
-
-
-def sinusoidal_positions(T, C, dtype=np.float64):
-    """The fixed positional encodings of Vaswani et al. (2017).
-
-    ``P[t, 2i] = sin(t / 10000**(2i / C))`` and ``P[t, 2i + 1] = cos(t / 10000**(2i / C))``:
-    each pair of channels is a sine/cosine of one frequency, from one cycle per ~6 positions
-    down to very slow ones. Chapter 7.
-
-    Parameters
-    ----------
-    T : int
-        Number of positions.
-    C : int
-        Model width (even).
-    dtype : numpy floating dtype
-        dtype of the result.
-
-    Returns
-    -------
-    P : ndarray, shape ``(T, C)``
-    """
-    if C % 2:
-        raise ValueError(f"sinusoidal_positions expected an even width C (sine/cosine pairs), got C={C}")
-    t = np.arange(T)[:, None]  # (T, 1)
-    freq = 10000.0 ** (-np.arange(0, C, 2) / C)  # (C/2,)
-    P = np.empty((T, C))
-    P[:, 0::2] = np.sin(t * freq)
-    P[:, 1::2] = np.cos(t * freq)
-    return P.astype(dtype)
-
-
-class SinusoidalPositionalEncoding(Module):
-    """Add fixed sinusoidal positions: ``out[b, t] = x[b, t] + P[t]`` (no parameters).
-
-    Backward: ``dx = dout``. Input and output ``(B, T, C)`` with ``T <= max_len``. Chapter 7.
-
-    Parameters
-    ----------
-    max_len : int
-        The longest sequence (the context length).
-    dim : int
-        Model width ``C``.
-    dtype : numpy floating dtype
-        dtype of the table (and of the expected input).
-    """
-
-    def __init__(self, max_len, dim, *, dtype=np.float64):
-        super().__init__()
-        self.max_len, self.dim = int(max_len), int(dim)
-        self.P = sinusoidal_positions(self.max_len, self.dim, dtype)  # (max_len, C), not trained
-        self._shape = None
-
-    def forward(self, x):
-        x = np.asarray(x)
-        _check_sequence(self, x, self.dim)
-        _check_dtype(self, x, self.P.dtype)
-        B, T, C = x.shape
-        if T > self.max_len:
-            raise ValueError(f"{type(self).__name__} expected at most {self.max_len} positions "
-                             f"(the context length), got a sequence of length {T}")
-        self._shape = x.shape
-        return x + self.P[:T]
-
-    def backward(self, dout, input_grad=True):
-        self._check_backward(self._shape, dout, self._shape)
-        return dout
-
-    def extra_repr(self):
-        return f"max_len={self.max_len}, dim={self.dim}"
-
-
-class LearnedPositionalEmbedding(Module):
-    """Add a learned vector per position: ``out[b, t] = x[b, t] + P[t]`` (GPT-2's ``wpe``).
-
-    Backward: ``dP[t] += sum_b dout[b, t]`` and ``dx = dout``. Input and output ``(B, T, C)``
-    with ``T <= max_len``. Chapter 7.
-
-    Parameters
-    ----------
-    max_len : int
-        The context length: one learned vector per position.
-    dim : int
-        Model width ``C``.
-    rng : ``numpy.random.Generator``, int or None
-        Random generator or seed.
-    dtype : numpy floating dtype
-        dtype of the table.
-    std : float
-        Initial ``N(0, std**2)`` (default 1).
-
-    Attributes
-    ----------
-    P : Parameter
-        ``P.data`` of shape ``(max_len, C)``.
-    """
-
-    def __init__(self, max_len, dim, *, rng=None, dtype=np.float64, std=1.0):
-        super().__init__()
-        self.max_len, self.dim = int(max_len), int(dim)
-        self.P = Parameter((_rng(rng).standard_normal((self.max_len, self.dim)) * std).astype(dtype))
-        self._T = None
-
-    def forward(self, x):
-        x = np.asarray(x)
-        _check_sequence(self, x, self.dim)
-        _check_dtype(self, x, self.P.data.dtype)
-        B, T, C = x.shape
-        if T > self.max_len:
-            raise ValueError(f"{type(self).__name__} expected at most {self.max_len} positions "
-                             f"(the context length), got a sequence of length {T}")
-        self._T = (B, T, C)
-        return x + self.P.data[:T]
-
-    def backward(self, dout, input_grad=True):
-        self._check_backward(self._T, dout, self._T)
-        T = self._T[1]
-        self.P.grad[:T] += dout.sum(axis=0)
-        return dout if input_grad else None
-
-    def extra_repr(self):
-        return f"max_len={self.max_len}, dim={self.dim}"
+__all__ = ["causal_mask", "scaled_dot_product_attention", "scaled_dot_product_attention_backward",
+           "MultiHeadAttention"]
 
 
 def causal_mask(T):
     """Which key positions each query may see: ``mask[i, j] = (j <= i)``, shape ``(T, T)``, bool.
 
     Row ``i`` is query position ``i``; True marks the allowed keys (itself and earlier
-    positions). Chapter 7.
+    positions). Chapter 9.
     """
     return np.tril(np.ones((T, T), dtype=bool))
 
@@ -228,10 +30,10 @@ def causal_mask(T):
 def scaled_dot_product_attention(q, k, v, causal=False):
     """``softmax(q k^T / sqrt(d)) v`` over the last two axes, optionally with a causal mask.
 
-    ``S = q @ k^T / sqrt(d)``; with ``causal`` the scores of future keys (``j > i``) are set
-    to ``-inf`` so they get weight 0; ``A = softmax(S)`` row by row; ``out = A @ v``.
-    Each output is a weighted average of the value vectors (linear in ``v``), with weights
-    that depend non-linearly on ``q`` and ``k``. Chapter 7.
+    Scores ``S = q @ k^T / sqrt(d)``; with ``causal`` the scores of future keys
+    (``j > i``) are set to ``-inf`` so they get weight 0; weights ``A = softmax(S)`` row by
+    row; ``out = A @ v``. Each output is a weighted average of the value vectors (linear
+    in ``v``), with weights that depend non-linearly on ``q`` and ``k``. Chapter 9.
 
     Parameters
     ----------
@@ -251,7 +53,7 @@ def scaled_dot_product_attention(q, k, v, causal=False):
         The attention weights; each row sums to 1.
     """
     q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
-    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+    if q.ndim < 2 or k.ndim < 2 or v.ndim < 2 or q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
         raise ValueError(
             f"scaled_dot_product_attention expected q (..., T, d), k (..., T_k, d) and v (..., T_k, d_v), "
             f"got q {q.shape}, k {k.shape}, v {v.shape}: queries and keys need the same d, keys and "
@@ -262,19 +64,20 @@ def scaled_dot_product_attention(q, k, v, causal=False):
         raise ValueError(f"scaled_dot_product_attention with causal=True expected as many queries as "
                          f"keys, got T={T} and T_k={Tk}")
     scale = 1.0 / math.sqrt(q.shape[-1])
-    S = (q * scale) @ k.swapaxes(-1, -2)  # (..., T, T_k)
+    A = (q * scale) @ k.swapaxes(-1, -2)  # the scores S, (..., T, T_k)
     if causal:
-        S += _causal_bias(T, S.dtype)
-    return _softmax_inplace(S) @ v, S
+        A += _causal_bias(T, A.dtype)  # -inf above the diagonal
+    _softmax_inplace(A)  # now the weights A = softmax(S), in the same array
+    return A @ v, A
 
 
-def scaled_dot_product_attention_backward(dout, q, k, v, A):
+def scaled_dot_product_attention_backward(dout, q, k, v, A, out=None):
     """Gradients of ``out = softmax(q k^T / sqrt(d)) v`` with respect to ``q``, ``k`` and ``v``.
 
-    ``dv = A^T @ dout``; ``dA = dout @ v^T``; the softmax backward row by row,
-    ``dS = A * (dA - sum_j dA * A)``; then ``dq = dS @ k / sqrt(d)`` and
-    ``dk = dS^T @ q / sqrt(d)``. Masked entries have ``A = 0`` and so get ``dS = 0``.
-    Chapter 7.
+    With ``A`` the attention weights: ``dv = A^T @ dout``; ``dA = dout @ v^T``; the
+    softmax backward row by row, ``dS = A * (dA - sum_j dA * A)``; then
+    ``dq = dS @ k / sqrt(d)`` and ``dk = dS^T @ q / sqrt(d)``. Masked entries have
+    ``A = 0`` and so get ``dS = 0``. Derived step by step in Chapter 9.
 
     Parameters
     ----------
@@ -284,6 +87,9 @@ def scaled_dot_product_attention_backward(dout, q, k, v, A):
         The forward inputs, shapes as in ``scaled_dot_product_attention``.
     A : ndarray, shape ``(..., T, T_k)``
         The attention weights the forward pass returned.
+    out : tuple of three ndarray, optional
+        Arrays of the shapes of ``q``, ``k`` and ``v`` to write ``dq``, ``dk``, ``dv``
+        into (``MultiHeadAttention`` passes views of one buffer).
 
     Returns
     -------
@@ -291,12 +97,15 @@ def scaled_dot_product_attention_backward(dout, q, k, v, A):
     dk : ndarray, shape of ``k``
     dv : ndarray, shape of ``v``
     """
+    dq, dk, dv = out if out is not None else (None, None, None)
     scale = 1.0 / math.sqrt(q.shape[-1])
-    dv = A.swapaxes(-1, -2) @ dout
-    dS = dout @ v.swapaxes(-1, -2)  # (..., T, T_k): dA for now
-    _softmax_backward_inplace(A, dS)
+    dv = np.matmul(A.swapaxes(-1, -2), dout, out=dv)  # (..., T_k, d_v)
+    dS = dout @ v.swapaxes(-1, -2)  # dA for now, (..., T, T_k)
+    _softmax_backward_inplace(A, dS)  # now dS = A * (dA - rowsum(dA * A))
     dS *= scale
-    return dS @ k, dS.swapaxes(-1, -2) @ q, dv
+    dq = np.matmul(dS, k, out=dq)  # (..., T, d)
+    dk = np.matmul(dS.swapaxes(-1, -2), q, out=dk)  # (..., T_k, d)
+    return dq, dk, dv
 
 
 # -- the shared hot path ------------------------------------------------------------------
@@ -312,7 +121,10 @@ def _causal_bias(T, dtype):
 
 
 def _softmax_inplace(S):
-    """Row-wise softmax of ``S`` over the last axis, overwriting ``S``; returns it."""
+    """Row-wise softmax of ``S`` over the last axis, overwriting ``S``; returns it.
+
+    Computes ``exp(S - max) / sum(exp(S - max))`` (``nnlib.functional.softmax``) in place.
+    """
     S -= S.max(axis=-1, keepdims=True)
     np.exp(S, out=S)
     S /= S.sum(axis=-1, keepdims=True)
@@ -320,8 +132,11 @@ def _softmax_inplace(S):
 
 
 def _softmax_backward_inplace(A, dA):
-    """Fused softmax backward: overwrite ``dA`` with ``A * (dA - sum(dA * A, -1))``."""
-    row = np.einsum("...j,...j->...", dA, A)[..., None]  # (..., T, 1), no (..., T, T) temporary
+    """Fused softmax backward: overwrite ``dA`` with ``A * (dA - sum(dA * A, -1))``.
+
+    The formula of ``nnlib.functional.softmax_backward``, without a ``(..., T, T)`` temporary.
+    """
+    row = np.einsum("...j,...j->...", dA, A)[..., None]  # (..., T, 1)
     dA -= row
     dA *= A
     return dA
@@ -333,8 +148,8 @@ class MultiHeadAttention(Module):
     ``[q, k, v] = x @ W_qkv + b_qkv`` (one ``Linear(C, 3C)``), split into ``h`` heads of
     width ``d = C / h``; per head ``y = softmax(q k^T / sqrt(d)) v``; the heads are joined
     back to width ``C`` and ``out = y @ W_o + b_o``. Parameters: ``4 C^2 + 4 C``.
-    Backward runs the same steps in reverse (``scaled_dot_product_attention_backward``).
-    Chapter 7.
+    Backward runs the same steps in reverse, through ``scaled_dot_product_attention_backward``.
+    Chapter 9.
 
     Parameters
     ----------
@@ -371,17 +186,16 @@ class MultiHeadAttention(Module):
                 f"MultiHeadAttention expected d_model divisible by n_heads (each head gets "
                 f"d_model / n_heads channels), got d_model={d_model} and n_heads={n_heads}"
             )
-        rng = _rng(rng)
+        rng = np.random.default_rng(rng)
         self.d_model, self.n_heads, self.causal = d_model, n_heads, bool(causal)
         self.qkv = Linear(d_model, 3 * d_model, rng=rng, dtype=dtype, init="xavier")
         self.proj = Linear(d_model, d_model, rng=rng, dtype=dtype, init="xavier")
         self.attn = None
         self._cache = None
-        self._shape = None
 
     def forward(self, x):
         x = np.asarray(x)
-        _check_sequence(self, x, self.d_model)
+        check_sequence(self, x, self.d_model)
         B, T, C = x.shape
         h = self.n_heads
         d = C // h
@@ -392,23 +206,18 @@ class MultiHeadAttention(Module):
         self.attn = A
         self._cache = (q, k, v, A)
         y = y.transpose(0, 2, 1, 3).reshape(B * T, C)  # (B, T, h, d) -> (B*T, C)
-        self._shape = (B, T, C)
         return self.proj(y).reshape(B, T, C)
 
     def backward(self, dout, input_grad=True):
-        self._check_backward(self._cache, dout, None if self._cache is None else self._shape)
+        dout = self._check_backward(dout)  # (B, T, C)
         q, k, v, A = self._cache
         B, h, T, d = q.shape
         C = self.d_model
-        dy = self.proj.backward(dout.reshape(B * T, C)).reshape(B, T, h, d).transpose(0, 2, 1, 3)  # (B, h, T, d)
-        dqkv = np.empty((B, T, 3, h, d), dtype=dout.dtype)
+        dy = self.proj.backward(dout.reshape(B * T, C))  # (B*T, C)
+        dy = dy.reshape(B, T, h, d).transpose(0, 2, 1, 3)  # (B, h, T, d)
+        dqkv = np.empty((B, T, 3, h, d), dtype=dout.dtype)  # the layout qkv's output had
         dq, dk, dv = dqkv.transpose(2, 0, 3, 1, 4)  # views, each (B, h, T, d)
-        dv[...] = A.swapaxes(-1, -2) @ dy
-        dS = dy @ v.swapaxes(-1, -2)  # (B, h, T, T)
-        _softmax_backward_inplace(A, dS)
-        dS *= 1.0 / math.sqrt(d)
-        np.matmul(dS, k, out=dq)
-        np.matmul(dS.swapaxes(-1, -2), q, out=dk)
+        scaled_dot_product_attention_backward(dy, q, k, v, A, out=(dq, dk, dv))
         dx = self.qkv.backward(dqkv.reshape(B * T, 3 * C), input_grad=input_grad)  # (B*T, C)
         return None if dx is None else dx.reshape(B, T, C)
 

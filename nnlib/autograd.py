@@ -1,14 +1,14 @@
 """A scalar reverse-mode automatic differentiation engine (in the spirit of micrograd).
 
-Each ``Value`` holds a number, the gradient of the final output with respect to
-it, and the operation and inputs that produced it. ``out.backward()`` visits the
-graph in reverse topological order and applies the chain rule at every node:
-``child.grad += local_derivative * node.grad``. Derived in Chapter 4
-(backpropagation).
+Each ``Value`` holds a number, the gradient of a final output with respect to it, and
+the inputs that produced it together with the *local derivative* with respect to each
+input. ``out.backward()`` visits the graph in reverse topological order and applies the
+chain rule at every node: ``d out / d input += local_derivative * d out / d node``.
+Derived in Chapter 4 (backpropagation).
 
-Repeated ``backward()`` calls: every call first resets the ``grad`` of every
-node in the graph to 0 and then propagates, so calling it twice gives the same
-gradients as calling it once (nothing accumulates silently across calls).
+One rule for gradients, the same as for ``Parameter`` (and PyTorch): ``backward()``
+*adds* ``d out / d node`` into ``node.grad`` for every node of the graph. Calling it
+twice doubles every gradient; call ``out.zero_grad()`` first to start again from zero.
 """
 import math
 
@@ -20,13 +20,13 @@ def _as_value(x):
 class Value:
     """A scalar node of a computation graph: ``data``, ``grad`` and how it was made.
 
-    Supports ``+ - * / **`` (with numbers on either side), unary minus, and the
-    methods ``exp``, ``log``, ``tanh``, ``relu``, ``sigmoid``. Chapter 4.
+    Supports ``+ - * / **`` (with numbers on either side, ``2 ** v`` included), unary
+    minus, and the methods ``exp``, ``log``, ``tanh``, ``relu``, ``sigmoid``. Chapter 4.
 
     Parameters
     ----------
     data : float
-        The value.
+        The value (a finite number).
     label : str
         Optional name for drawings of the graph.
 
@@ -35,53 +35,60 @@ class Value:
     data : float
         The value.
     grad : float
-        ``d(output)/d(self)`` after ``output.backward()``; 0 before.
+        The sum of ``d(output)/d(self)`` over every ``output.backward()`` since the
+        last ``zero_grad()``; 0 before the first.
     op : str
         The operation that produced this node (``""`` for a leaf).
     """
 
-    def __init__(self, data, label="", _children=(), _op=""):
-        self.data = float(data)
+    def __init__(self, data, label="", _inputs=(), _op=""):
+        try:
+            data = float(data)
+        except (TypeError, ValueError):
+            raise ValueError(f"Value expected a number, got {type(data).__name__} {data!r}") from None
+        if not math.isfinite(data):
+            raise ValueError(f"Value expected a finite number, got {data}"
+                             + (f" (the result of {_op})" if _op else ""))
+        self.data = data
         self.grad = 0.0
         self.label = label
         self.op = _op
-        self._prev = tuple(_children)
-        self._backward = lambda: None
+        self._inputs = tuple(_inputs)  # ((input Value, d self / d input), ...)
 
-    # -- arithmetic: each defines out and how out.grad flows to its inputs ---
+    @property
+    def inputs(self):
+        """The Values this node was computed from, in order (empty for a leaf)."""
+        return tuple(node for node, _ in self._inputs)
+
+    # -- arithmetic: each op records its inputs and the local derivatives -------------
     def __add__(self, other):
         other = _as_value(other)
-        out = Value(self.data + other.data, _children=(self, other), _op="+")
-
-        def _backward():
-            self.grad += out.grad
-            other.grad += out.grad
-
-        out._backward = _backward
-        return out
+        return Value(self.data + other.data, _inputs=((self, 1.0), (other, 1.0)), _op="+")
 
     def __mul__(self, other):
         other = _as_value(other)
-        out = Value(self.data * other.data, _children=(self, other), _op="*")
-
-        def _backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-
-        out._backward = _backward
-        return out
+        return Value(self.data * other.data, _inputs=((self, other.data), (other, self.data)), _op="*")
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):
-            raise ValueError("Value.__pow__ expected a number exponent, got a Value; use exp/log")
+            raise ValueError("Value ** Value is not supported: the exponent must be a number "
+                             "(for a variable exponent write (exponent * base.log()).exp())")
         exponent = float(exponent)
-        out = Value(self.data**exponent, _children=(self,), _op=f"**{exponent:g}")
+        x = self.data
+        if x == 0 and exponent < 0:
+            raise ValueError(f"Value: division by zero (0 ** {exponent:g})")
+        if x < 0 and not exponent.is_integer():
+            raise ValueError(f"Value: a negative number ({x:g}) to a fractional power ({exponent:g}) "
+                             "is not a real number")
+        return Value(x**exponent, _inputs=((self, exponent * x ** (exponent - 1)),), _op=f"**{exponent:g}")
 
-        def _backward():
-            self.grad += exponent * self.data ** (exponent - 1) * out.grad
-
-        out._backward = _backward
-        return out
+    def __rpow__(self, base):
+        """``base ** self`` for a positive number ``base``: ``exp(self * log(base))``."""
+        base = float(base)
+        if base <= 0:
+            raise ValueError(f"Value: number ** Value needs a positive base, got {base:g}")
+        out = base**self.data
+        return Value(out, _inputs=((self, out * math.log(base)),), _op=f"{base:g}**")
 
     def __neg__(self):
         return self * -1
@@ -90,7 +97,10 @@ class Value:
         return self + (-_as_value(other))
 
     def __truediv__(self, other):
-        return self * _as_value(other) ** -1
+        other = _as_value(other)
+        if other.data == 0:
+            raise ValueError(f"Value: division by zero ({self.data:g} / 0)")
+        return self * other**-1
 
     def __radd__(self, other):
         return self + other
@@ -102,21 +112,17 @@ class Value:
         return _as_value(other) - self
 
     def __rtruediv__(self, other):
-        return _as_value(other) * self**-1
+        return _as_value(other) / self
 
-    # -- functions -----------------------------------------------------------
+    # -- functions: the value and its local derivative ---------------------------------
     def _unary(self, value, local_grad, op):
-        """Make the node ``f(self)`` whose local derivative ``f'(self)`` is ``local_grad``."""
-        out = Value(value, _children=(self,), _op=op)
-
-        def _backward():
-            self.grad += local_grad * out.grad
-
-        out._backward = _backward
-        return out
+        """The node ``f(self)`` whose local derivative ``f'(self)`` is ``local_grad``."""
+        return Value(value, _inputs=((self, local_grad),), _op=op)
 
     def exp(self):
         """``exp(x)``; derivative ``exp(x)``."""
+        if self.data > 709.0:
+            raise ValueError(f"Value.exp({self.data:g}) overflows a float (the largest is about exp(709))")
         e = math.exp(self.data)
         return self._unary(e, e, "exp")
 
@@ -156,26 +162,34 @@ class Value:
             elif id(node) not in seen:
                 seen.add(id(node))
                 stack.append((node, True))
-                stack.extend((child, False) for child in reversed(node._prev) if id(child) not in seen)
+                stack.extend((child, False) for child in reversed(node.inputs) if id(child) not in seen)
         return order
 
     def backward(self):
-        """Fill ``grad`` of every node with ``d(self)/d(node)``.
+        """Add ``d(self)/d(node)`` into ``node.grad`` for every node of the graph.
 
-        Resets all gradients in the graph to 0 first, so a second call gives
-        identical results instead of doubling them.
+        The chain rule, from the output back: ``d self / d self = 1``, and for every node,
+        each input receives ``local derivative * d self / d node``. An input used twice
+        (``a * a``, ``a + a``) receives a contribution from each use.
         """
         order = self.topological_order()
-        for node in order:
-            node.grad = 0.0
-        self.grad = 1.0
+        g = {id(node): 0.0 for node in order}  # d self / d node, for this call only
+        g[id(self)] = 1.0
         for node in reversed(order):
-            node._backward()
+            for child, local in node._inputs:
+                g[id(child)] += local * g[id(node)]
+        for node in order:
+            node.grad += g[id(node)]
+
+    def zero_grad(self):
+        """Set ``grad`` to 0 for every node of the graph ending here."""
+        for node in self.topological_order():
+            node.grad = 0.0
 
     def graph(self):
         """Return ``(nodes, edges)`` for drawing: nodes in topological order, edges ``(input, output)``."""
         nodes = self.topological_order()
-        edges = [(child, node) for node in nodes for child in node._prev]
+        edges = [(child, node) for node in nodes for child in node.inputs]
         return nodes, edges
 
     def __repr__(self):

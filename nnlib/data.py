@@ -15,7 +15,7 @@ def _make_rng(rng=None, seed=None):
     if rng is not None and seed is not None:
         raise ValueError("expected either rng or seed, got both")
     if rng is not None:
-        return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        return np.random.default_rng(rng)  # a Generator is returned as it is
     return np.random.default_rng(0 if seed is None else seed)
 
 

@@ -9,17 +9,23 @@ axis, so instead of a derivative they come with a backward function that
 computes the Jacobian-vector product directly. Derived in Chapter 3
 (activation functions); softmax in Chapter 4 (loss).
 
-GELU uses ``scipy.special.erf`` (scipy is installed with scikit-learn).
+GELU uses ``scipy.special.erf``, imported on first use (scipy takes longer to import
+than the rest of nnlib together).
 """
 import math
 
 import numpy as np
-from scipy.special import erf
 
 _SQRT_2 = math.sqrt(2.0)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _GELU_TANH_COEF = 0.044715
+
+
+def erf(x):
+    """The error function ``erf(x) = 2/sqrt(pi) * integral_0^x exp(-t**2) dt``, elementwise (scipy's)."""
+    from scipy.special import erf as scipy_erf
+    return scipy_erf(x)
 
 
 def _float_array(x):
@@ -104,12 +110,14 @@ def sigmoid(x):
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
 
 
-def sigmoid_grad(x):
+def sigmoid_grad(x, *, out=None):
     """Derivative of the sigmoid: ``s(x) * (1 - s(x))``.
 
-    ``x`` is an array of any shape ``S``; returns shape ``S``, same dtype. Chapter 3.
+    ``x`` is an array of any shape ``S``; returns shape ``S``, same dtype. ``out``, if
+    given, is ``sigmoid(x)`` already computed (the ``Sigmoid`` layer passes its output).
+    Chapter 3.
     """
-    s = sigmoid(x)
+    s = sigmoid(x) if out is None else out
     return s * (1 - s)
 
 
@@ -121,12 +129,14 @@ def tanh(x):
     return np.tanh(_float_array(x))
 
 
-def tanh_grad(x):
+def tanh_grad(x, *, out=None):
     """Derivative of tanh: ``1 - tanh(x)**2``.
 
-    ``x`` is an array of any shape ``S``; returns shape ``S``, same dtype. Chapter 3.
+    ``x`` is an array of any shape ``S``; returns shape ``S``, same dtype. ``out``, if
+    given, is ``tanh(x)`` already computed (the ``Tanh`` layer passes its output).
+    Chapter 3.
     """
-    t = np.tanh(_float_array(x))
+    t = np.tanh(_float_array(x)) if out is None else out
     return 1 - t * t
 
 
@@ -147,7 +157,7 @@ def gelu(x, approximate="none"):
     Returns
     -------
     out : ndarray, shape ``S``
-        Same dtype as ``x``. Chapter 3; used again in Chapter 7 (transformers).
+        Same dtype as ``x``. Chapter 3; used again in Chapter 9 (transformers).
     """
     x = _float_array(x)
     if approximate == "none":
@@ -233,7 +243,7 @@ def softmax(x, axis=-1):
     Returns
     -------
     y : ndarray, same shape as ``x``
-        Probabilities, same dtype. Chapter 4 (loss); Chapter 7 (attention).
+        Probabilities, same dtype. Chapter 4 (loss); Chapter 9 (attention).
     """
     x = _float_array(x)
     e = np.exp(x - x.max(axis=axis, keepdims=True))

@@ -72,7 +72,7 @@ def normwise_error(a, b):
     """Relative error of a whole array: ``max|a - b| / max(max|a|, max|b|)``.
 
     Unlike ``rel_error``, it stays small for an array whose true gradient is exactly zero
-    (for example attention's key bias, Chapter 7): the numerical estimate's tiny rounding
+    (for example attention's key bias, Chapter 9): the numerical estimate's tiny rounding
     noise is measured against the array's scale, not against zero.
 
     Parameters
@@ -136,7 +136,8 @@ def check_module(module, x, seed=0, h=1e-5, tol=1e-7, error="entrywise"):
     module : Module
         The module to check (its ``.grad`` arrays are reset).
     x : ndarray, shape the module accepts, e.g. ``(N, D)``
-        Input; a float64 copy is used.
+        Input; a float64 copy is used. Integer input (token ids for ``Embedding`` or a
+        language model) is passed as it is, and has no gradient to check.
     seed : int
         Seed for ``G``.
     h : float
@@ -151,13 +152,16 @@ def check_module(module, x, seed=0, h=1e-5, tol=1e-7, error="entrywise"):
     Returns
     -------
     errors : GradCheckResult
-        A dict ``{"input": err, "0.W": err, ...}``; ``print(errors)`` shows a
-        table. Chapter 4.
+        A dict ``{"input": err, "0.W": err, ...}`` (no ``"input"`` for integer input);
+        ``print(errors)`` shows a table. Chapter 4.
     """
     if error not in _ERRORS:
         raise ValueError(f"check_module: error must be 'entrywise' or 'normwise', got {error!r}")
     measure = _ERRORS[error]
-    x = np.array(x, dtype=np.float64)
+    x = np.array(x)
+    is_data = x.dtype.kind in "iub"  # token ids: no input gradient
+    if not is_data:
+        x = x.astype(np.float64)
     out = module(x)
     G = np.random.default_rng(seed).standard_normal(out.shape)
 
@@ -167,7 +171,7 @@ def check_module(module, x, seed=0, h=1e-5, tol=1e-7, error="entrywise"):
     module.zero_grad()
     module(x)
     dx = module.backward(G)
-    errors = {"input": measure(dx, numerical_gradient(loss, x, h))}
+    errors = {} if is_data else {"input": measure(dx, numerical_gradient(loss, x, h))}
     for name, p in module.named_parameters():
         errors[name] = measure(p.grad, numerical_gradient(loss, p.data, h))
     return GradCheckResult(errors, tol)

@@ -31,10 +31,6 @@ def fans(shape):
     return math.prod(shape[:-1]), shape[-1]
 
 
-def _rng(rng):
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-
-
 def xavier_uniform(shape, rng=None, *, gain=1.0, dtype=np.float64):
     """Glorot/Xavier uniform: ``W ~ U(-a, a)``, ``a = gain * sqrt(6 / (fan_in + fan_out))``.
 
@@ -56,7 +52,7 @@ def xavier_uniform(shape, rng=None, *, gain=1.0, dtype=np.float64):
     """
     fan_in, fan_out = fans(shape)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return _rng(rng).uniform(-bound, bound, size=shape).astype(dtype, copy=False)
+    return np.random.default_rng(rng).uniform(-bound, bound, size=shape).astype(dtype, copy=False)
 
 
 def xavier_normal(shape, rng=None, *, gain=1.0, dtype=np.float64):
@@ -66,7 +62,7 @@ def xavier_normal(shape, rng=None, *, gain=1.0, dtype=np.float64):
     """
     fan_in, fan_out = fans(shape)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
-    return (_rng(rng).standard_normal(size=shape) * std).astype(dtype, copy=False)
+    return (np.random.default_rng(rng).standard_normal(size=shape) * std).astype(dtype, copy=False)
 
 
 def he_uniform(shape, rng=None, *, dtype=np.float64):
@@ -77,7 +73,7 @@ def he_uniform(shape, rng=None, *, dtype=np.float64):
     """
     fan_in, _ = fans(shape)
     bound = math.sqrt(6.0 / fan_in)
-    return _rng(rng).uniform(-bound, bound, size=shape).astype(dtype, copy=False)
+    return np.random.default_rng(rng).uniform(-bound, bound, size=shape).astype(dtype, copy=False)
 
 
 def he_normal(shape, rng=None, *, dtype=np.float64):
@@ -87,7 +83,7 @@ def he_normal(shape, rng=None, *, dtype=np.float64):
     """
     fan_in, _ = fans(shape)
     std = math.sqrt(2.0 / fan_in)
-    return (_rng(rng).standard_normal(size=shape) * std).astype(dtype, copy=False)
+    return (np.random.default_rng(rng).standard_normal(size=shape) * std).astype(dtype, copy=False)
 
 
 # The names accepted by ``Linear(..., init=name)``.

@@ -2,10 +2,9 @@
 
 Every layer follows the contract of ``nnlib.module.Module``: ``forward(x)``
 keeps what ``backward`` needs, ``backward(dout)`` returns ``dx`` and adds the
-parameter gradients into ``p.grad``. Layers with parameters also accept
-``backward(dout, input_grad=False)`` to skip ``dx`` when the input is data.
-The containers ``Sequential`` and ``Residual`` live in ``nnlib.module`` and are
-importable from here too.
+parameter gradients into ``p.grad``; ``backward(dout, input_grad=False)`` skips
+``dx`` and returns None. The containers ``Sequential`` and ``Residual`` live in
+``nnlib.module`` and are importable from here too.
 """
 import numpy as np
 
@@ -93,15 +92,14 @@ class Linear(Module):
         return out
 
     def backward(self, dout, input_grad=True):
-        x = self._x
-        self._check_backward(x, dout, None if x is None else x.shape[:-1] + (self.out_features,))
-        x2 = x.reshape(-1, self.in_features)  # (N, D), N = all leading axes
+        dout = self._check_backward(dout)  # (..., M)
+        x2 = self._x.reshape(-1, self.in_features)  # (N, D), N = all leading axes
         d2 = dout.reshape(-1, self.out_features)  # (N, M)
         self.W.add_grad(x2.T, d2)  # dW += x^T @ dout
         self.b.grad += d2.sum(axis=0)  # db += sum over the batch
         if not input_grad:
             return None
-        return dout @ self.W.data.T  # (..., D)
+        return dout @ self.W.data.T  # dx = dout @ W^T, (..., D)
 
     def extra_repr(self):
         text = f"in_features={self.in_features}, out_features={self.out_features}"
@@ -131,13 +129,14 @@ class Dropout(Module):
         if not 0 <= p < 1:
             raise ValueError(f"Dropout expected 0 <= p < 1, got p={p}")
         self.p = float(p)
-        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        self.rng = np.random.default_rng(rng)  # a Generator is used as it is
         self._scale = None
-        self._shape = None
 
     def forward(self, x):
         x = np.asarray(x)
-        self._shape = x.shape
+        if x.dtype.kind != "f":
+            raise ValueError(f"Dropout expected a floating-point input, got dtype {x.dtype}; "
+                             "convert with x.astype(np.float64)")
         if not self.training or self.p == 0:
             self._scale = None  # identity
             return x
@@ -145,8 +144,10 @@ class Dropout(Module):
         self._scale = keep.astype(x.dtype) / (1 - self.p)
         return x * self._scale
 
-    def backward(self, dout):
-        self._check_backward(self._shape, dout, self._shape)
+    def backward(self, dout, input_grad=True):
+        dout = self._check_backward(dout)
+        if not input_grad:
+            return None
         return dout if self._scale is None else dout * self._scale
 
     def extra_repr(self):
@@ -159,7 +160,7 @@ class LayerNorm(Module):
     ``xhat = (x - mean) / sqrt(var + eps)`` with mean and (biased) variance over
     the last axis, then ``out = gamma * xhat + beta``. Backward:
     ``dx = (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) / sqrt(var + eps)``
-    with ``dxhat = dout * gamma``. Chapter 5 (normalization); used in Chapter 7
+    with ``dxhat = dout * gamma``. Chapter 5 (normalization); used in Chapter 9
     (transformers).
 
     Parameters
@@ -202,7 +203,7 @@ class LayerNorm(Module):
         return xhat * self.gamma.data + self.beta.data
 
     def backward(self, dout, input_grad=True):
-        self._check_backward(self._cache, dout, None if self._cache is None else self._cache[0].shape)
+        dout = self._check_backward(dout)
         xhat, inv_std = self._cache
         D = self.dim
         self.gamma.grad += (dout * xhat).reshape(-1, D).sum(axis=0)
@@ -295,7 +296,7 @@ class BatchNorm1d(Module):
         return xhat * self.gamma.data + self.beta.data
 
     def backward(self, dout, input_grad=True):
-        self._check_backward(self._cache, dout, None if self._cache is None else self._cache[0].shape)
+        dout = self._check_backward(dout)
         xhat, inv_std, training = self._cache
         self.gamma.grad += (dout * xhat).sum(axis=0)
         self.beta.grad += dout.sum(axis=0)

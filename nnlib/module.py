@@ -6,6 +6,12 @@ gradient of the loss with respect to the output and returns the gradient with
 respect to the input, adding the gradients of its parameters into their
 ``.grad`` arrays along the way (Chapter 4, backpropagation). ``Sequential``
 chains modules and ``Residual`` adds a skip connection around one.
+
+One rule for skipping work: every module's ``backward(dout, input_grad=False)``
+still accumulates its parameter gradients but does not compute the gradient
+with respect to its input, and returns None. ``fit`` uses it for the first
+layer, whose input is data (PyTorch skips that gradient too, because the data
+does not require one).
 """
 import numpy as np
 
@@ -98,13 +104,28 @@ class Parameter:
         return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
 
 
+# Every call of a module at the top level (not from inside another module's forward)
+# starts a new forward pass; a module called twice within one pass is refused (see
+# Module.__call__).
+_depth = 0
+_pass = 0
+
+
 class Module:
     """Base class of every layer, activation and model.
 
-    Subclasses implement ``forward(x)`` and ``backward(dout)``. Parameters and
+    Subclasses implement ``forward(x)`` and ``backward(dout, input_grad=True)``.
+    Call a module as ``module(x)``: that runs ``forward`` and records the shape and
+    dtype of the output, which ``backward`` checks ``dout`` against. Parameters and
     sub-modules stored as attributes (or in a list of modules) are found by
     ``parameters()`` automatically, in the order they were assigned.
     Derived in Chapter 4 (backpropagation) and Chapter 5 (training in practice).
+
+    A module keeps what one forward pass needs for its backward pass, so it can be
+    used only once per forward pass: ``Sequential(layer, ReLU(), layer)`` raises a
+    ``ValueError`` at its forward pass. Share weights by sharing a ``Parameter``
+    instead (two layers whose ``W`` is the same ``Parameter`` keep their own inputs
+    and add into one gradient), as ``DecoderLM(tie_embeddings=True)`` does.
 
     Attributes
     ----------
@@ -113,6 +134,10 @@ class Module:
         that behave differently when training (Dropout, BatchNorm1d) read it.
     """
 
+    training = True
+    _out_spec = None  # (shape, dtype) of the last forward output
+    _pass = -1  # the forward pass the module was last called in
+
     def __init__(self):
         self.training = True
 
@@ -120,19 +145,33 @@ class Module:
         """Compute the output for input ``x`` and remember what backward needs."""
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
         """Return ``dL/dx`` given ``dout = dL/dout`` and accumulate parameter gradients.
 
-        Layers with parameters also accept the keyword ``input_grad=False``:
-        they then accumulate their parameter gradients but skip computing
-        ``dL/dx`` (returning None), which saves work for the first layer of a
-        network, whose input is data (PyTorch skips it the same way because
-        the data tensor does not require a gradient).
+        With ``input_grad=False`` the parameter gradients are accumulated but ``dL/dx``
+        is not computed, and None is returned (the rule in this module's docstring).
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement backward")
 
     def __call__(self, x):
-        return self.forward(x)
+        global _depth, _pass
+        if _depth == 0:
+            _pass += 1
+        if self._pass == _pass:
+            raise ValueError(
+                f"{self!r} was called twice in one forward pass: a module keeps one input for "
+                "its backward pass, so a second use would overwrite the first and its gradients "
+                "would be wrong. Use two modules, or share weights by sharing a Parameter "
+                "(second.W = first.W), as DecoderLM(tie_embeddings=True) does."
+            )
+        self._pass = _pass
+        _depth += 1
+        try:
+            out = self.forward(x)
+        finally:
+            _depth -= 1
+        self._out_spec = (np.shape(out), getattr(out, "dtype", None))
+        return out
 
     # -- finding parameters and sub-modules ---------------------------------
     def named_children(self):
@@ -150,17 +189,26 @@ class Module:
         return children
 
     def named_parameters(self, prefix=""):
-        """Return a list of ``(name, Parameter)`` pairs, recursively, e.g. ``"0.W"``."""
-        named = []
-        for name, value in vars(self).items():
-            if isinstance(value, Parameter):
-                named.append((prefix + name, value))
-        for name, child in self.named_children():
-            named.extend(child.named_parameters(prefix=f"{prefix}{name}."))
+        """Return a list of ``(name, Parameter)`` pairs, recursively, e.g. ``"0.W"``.
+
+        A ``Parameter`` shared by several modules (tied weights) is listed once, under
+        the first name it is found by, as in PyTorch.
+        """
+        named, seen = [], set()
+
+        def walk(module, prefix):
+            for name, value in vars(module).items():
+                if isinstance(value, Parameter) and id(value) not in seen:
+                    seen.add(id(value))
+                    named.append((prefix + name, value))
+            for name, child in module.named_children():
+                walk(child, f"{prefix}{name}.")
+
+        walk(self, prefix)
         return named
 
     def parameters(self):
-        """Return the list of all ``Parameter`` objects of this module and its children."""
+        """Return the list of all ``Parameter`` objects of this module and its children (each once)."""
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self):
@@ -179,21 +227,33 @@ class Module:
         """Switch to evaluation mode (dropout off, running statistics used); return self."""
         return self.train(False)
 
-    # -- checks shared by the layers -------------------------------------------
-    def _check_backward(self, cache, dout, expected_shape):
-        """Raise a helpful ValueError if forward has not run or ``dout`` has the wrong shape."""
+    # -- the check every backward pass starts with --------------------------------
+    def _check_backward(self, dout):
+        """``dout`` as an array, after checking it against the last forward output.
+
+        Raises a ValueError if forward has not run, or if ``dout`` does not have the
+        shape and dtype of the output that forward returned.
+        """
         name = type(self).__name__
-        if cache is None:
+        if self._out_spec is None:
             raise ValueError(
                 f"{name}.backward was called before forward: expected a forward pass "
                 f"to store its input, got none. Run out = layer(x) before layer.backward(dout)."
             )
-        if dout.shape != expected_shape:
+        dout = np.asarray(dout)
+        shape, dtype = self._out_spec
+        if dout.shape != shape:
             raise ValueError(
-                f"{name}.backward expected dout of shape {expected_shape} (the shape of the "
+                f"{name}.backward expected dout of shape {shape} (the shape of the "
                 f"last forward output), got {dout.shape}; did the batch change between "
                 "forward and backward?"
             )
+        if dtype is not None and dout.dtype != dtype:
+            raise ValueError(
+                f"{name}.backward expected dout of dtype {dtype} (the dtype of the last "
+                f"forward output), got {dout.dtype}; cast it with dout.astype(np.{dtype})."
+            )
+        return dout
 
     # -- printing ------------------------------------------------------------
     def extra_repr(self):
@@ -212,16 +272,11 @@ class Module:
         return "\n".join(lines)
 
 
-def has_parameters(module):
-    """Return True if ``module`` or any of its sub-modules holds a ``Parameter`` (stops at the first)."""
-    for value in vars(module).values():
-        if isinstance(value, Parameter):
-            return True
-    return any(has_parameters(child) for _, child in module.named_children())
-
-
 def count_parameters(module):
     """Total number of trainable scalars: the sum of ``p.size`` over ``module.parameters()``.
+
+    A shared (tied) ``Parameter`` is counted once, as ``sum(p.numel() for p in
+    model.parameters())`` does in PyTorch.
 
     Parameters
     ----------
@@ -232,19 +287,11 @@ def count_parameters(module):
     -------
     int
         For ``Linear(3, 4)`` this is ``3 * 4 + 4 = 16`` (Chapter 6, parameter-matched
-        networks; Chapter 7, the size of a transformer).
+        networks; Chapter 9, the size of a transformer).
     """
+    if not isinstance(module, Module):
+        raise ValueError(f"count_parameters expected a Module, got {type(module).__name__}")
     return int(sum(p.size for p in module.parameters()))
-
-
-def backward_params_only(module, dout):
-    """Accumulate the parameter gradients of ``module`` without computing ``dx``.
-
-    Calls ``module.backward(dout, input_grad=False)``; a module without
-    parameters has nothing to accumulate and is skipped. Returns None.
-    """
-    if has_parameters(module):
-        module.backward(dout, input_grad=False)
 
 
 class Sequential(Module):
@@ -288,28 +335,21 @@ class Sequential(Module):
     def backward(self, dout, input_grad=True):
         """Backpropagate ``dout`` through the layers in reverse; return ``dx``.
 
-        With ``input_grad=False`` the layers before the first one with
-        parameters are skipped and that layer does not compute its ``dx``
-        (returns None), the work PyTorch also skips for a data input.
+        ``input_grad`` is passed to the first layer only: with False it returns None.
         """
-        mods = self._modules
-        if input_grad:
-            for m in reversed(mods):
-                dout = m.backward(dout)
-            return dout
-        first = next((i for i, m in enumerate(mods) if has_parameters(m)), len(mods))
-        for m in reversed(mods[first + 1:]):
+        dout = self._check_backward(dout)
+        if not self._modules:
+            return dout if input_grad else None
+        for m in reversed(self._modules[1:]):
             dout = m.backward(dout)
-        if first < len(mods):
-            mods[first].backward(dout, input_grad=False)
-        return None
+        return self._modules[0].backward(dout, input_grad=input_grad)
 
 
 class Residual(Module):
     """Residual (skip) connection ``out = x + module(x)``; backward ``dx = dout + module.backward(dout)``.
 
     The wrapped module must keep the shape of its input (``(N, D)`` or
-    ``(B, T, D)``). Chapter 5 (residual connections); Chapter 7 (transformers).
+    ``(B, T, D)``). Chapter 5 (residual connections); Chapter 9 (transformers).
 
     Parameters
     ----------
@@ -322,7 +362,6 @@ class Residual(Module):
         if not isinstance(module, Module):
             raise ValueError(f"Residual expected a Module, got {type(module).__name__}")
         self.module = module
-        self._shape = None
 
     def forward(self, x):
         x = np.asarray(x)
@@ -332,12 +371,9 @@ class Residual(Module):
                 f"Residual expected its module to keep the input shape {x.shape}, got output "
                 f"shape {out.shape}: x + module(x) needs equal shapes (check out_features)."
             )
-        self._shape = x.shape
         return x + out
 
     def backward(self, dout, input_grad=True):
-        self._check_backward(self._shape, dout, self._shape)
-        if not input_grad:
-            backward_params_only(self.module, dout)
-            return None
-        return dout + self.module.backward(dout)
+        dout = self._check_backward(dout)
+        dbranch = self.module.backward(dout, input_grad=input_grad)
+        return dout + dbranch if input_grad else None

@@ -3,16 +3,89 @@
 ``fit`` runs minibatch gradient descent for a number of epochs and records the
 loss (and, for classification, the accuracy) on the training and validation
 sets after every epoch. Progress lines contain no timings and round floats to 4
-decimals, so a notebook's output is the same on every run. Chapter 5
-(training in practice).
+decimals, so a notebook's output is the same on every run. ``grad_norms``,
+``global_grad_norm`` and ``clip_grad_norm`` measure (and bound) the gradients
+after a backward pass. Chapter 5 (training in practice).
 """
-import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from nnlib.data import batches
 from nnlib.losses import CrossEntropyLoss
+from nnlib.module import Module, Parameter
+
+
+def grad_norms(model):
+    """The Euclidean norm ``||p.grad||`` of every parameter's gradient, by name.
+
+    Read it right after a backward pass. Chapter 5 (monitoring).
+
+    Parameters
+    ----------
+    model : Module
+        Any module with parameters.
+
+    Returns
+    -------
+    norms : dict
+        ``{name: float}``, e.g. ``{"0.W": 0.31, "0.b": 0.02, ...}`` in parameter order.
+    """
+    if not isinstance(model, Module):
+        raise ValueError(f"grad_norms expected a Module, got {type(model).__name__}")
+    return {name: float(np.sqrt(np.sum(np.asarray(p.grad, dtype=np.float64) ** 2)))
+            for name, p in model.named_parameters()}
+
+
+def global_grad_norm(model):
+    """The norm of all gradients together: ``sqrt(sum over parameters of ||p.grad||**2)``.
+
+    This is the number gradient clipping compares with its threshold. Chapter 5.
+
+    Parameters
+    ----------
+    model : Module
+        Any module with parameters.
+
+    Returns
+    -------
+    norm : float
+    """
+    norms = grad_norms(model)
+    return float(np.sqrt(sum(n * n for n in norms.values())))
+
+
+def clip_grad_norm(params, max_norm):
+    """Scale all gradients down together so that their global norm is at most ``max_norm``.
+
+    With ``n = sqrt(sum_p ||p.grad||**2)``: if ``n > max_norm`` every ``p.grad`` is
+    multiplied by ``max_norm / n`` (the direction is kept, only the length shrinks),
+    as ``torch.nn.utils.clip_grad_norm_`` does. Chapters 5 and 8 (exploding gradients).
+
+    Parameters
+    ----------
+    params : list of Parameter, or a Module
+        For example ``model.parameters()``.
+    max_norm : float
+        The largest allowed global norm, ``> 0``.
+
+    Returns
+    -------
+    norm : float
+        The global norm *before* clipping.
+    """
+    params = params.parameters() if isinstance(params, Module) else list(params)
+    if not all(isinstance(p, Parameter) for p in params):
+        raise ValueError("clip_grad_norm expected a list of Parameter objects (model.parameters()), "
+                         f"got {[type(p).__name__ for p in params][:3]}")
+    if not (isinstance(max_norm, (int, float, np.integer, np.floating)) and max_norm > 0):
+        raise ValueError(f"clip_grad_norm expected max_norm > 0, got {max_norm!r}")
+    norm = float(np.sqrt(sum(float(np.sum(np.asarray(p.grad, dtype=np.float64) ** 2)) for p in params)))
+    if norm > max_norm:
+        scale = max_norm / norm
+        for p in params:
+            p.grad *= scale
+    return norm
 
 
 def accuracy(logits, y):
@@ -120,20 +193,14 @@ class History:
         return f"History({', '.join(parts)})"
 
 
-def _param_backward(model):
-    """The backward call that skips the data's gradient when the model supports it."""
-    if "input_grad" in inspect.signature(model.backward).parameters:
-        return lambda dout: model.backward(dout, input_grad=False)
-    return model.backward
-
-
 def fit(model, loss_fn, optimizer, X, y, *, epochs, batch_size, rng, X_val=None, y_val=None,
         early_stopping=None, verbose=True, print_every=None):
     """Train ``model`` with minibatch gradient descent and return a ``History``.
 
     Each epoch shuffles ``(X, y)`` with ``rng`` and, for every minibatch, runs
     ``optimizer.zero_grad()``, ``loss_fn(model(X_b), y_b)``,
-    ``model.backward(loss_fn.backward())`` and ``optimizer.step()``. Then the
+    ``model.backward(loss_fn.backward(), input_grad=False)`` (the data needs no
+    gradient) and ``optimizer.step()``. Then the
     loss (and accuracy, with ``CrossEntropyLoss``) on the training and
     validation sets is recorded.
 
@@ -176,9 +243,8 @@ def fit(model, loss_fn, optimizer, X, y, *, epochs, batch_size, rng, X_val=None,
         raise ValueError("fit: early_stopping expected validation data (X_val, y_val), got none")
     if (X_val is None) != (y_val is None):
         raise ValueError("fit expected both X_val and y_val, or neither")
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    rng = np.random.default_rng(rng)
     every = print_every or max(1, epochs // 10)
-    backward = _param_backward(model)
     history = History()
     best_loss, best_params, waited = np.inf, None, 0
     for epoch in range(1, epochs + 1):
@@ -186,7 +252,7 @@ def fit(model, loss_fn, optimizer, X, y, *, epochs, batch_size, rng, X_val=None,
         for xb, yb in batches(X, y, batch_size, rng):
             optimizer.zero_grad()
             loss_fn(model(xb), yb)
-            backward(loss_fn.backward())
+            model.backward(loss_fn.backward(), input_grad=False)
             optimizer.step()
         _record(history, evaluate(model, loss_fn, X, y), "train")
         if X_val is not None:

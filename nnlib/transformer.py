@@ -3,15 +3,15 @@
 A block is ``x = x + attn(ln1(x))`` then ``x = x + mlp(ln2(x))`` (GPT-2's pre-norm order),
 with ``mlp = Linear(C, M) -> GELU -> Linear(M, C)``. A language model embeds token ids,
 adds positions, applies a stack of blocks, a final layer norm and a linear head that gives
-one logit per vocabulary entry at every position. Derived in Chapter 7 (transformers).
+one logit per vocabulary entry at every position. Derived in Chapter 9 (transformers).
 """
 import math
 
 import numpy as np
 
 from nnlib.activations import GELU
-from nnlib.attention import (Embedding, LearnedPositionalEmbedding, MultiHeadAttention,
-                             SinusoidalPositionalEncoding, _check_sequence, _rng)
+from nnlib.attention import MultiHeadAttention
+from nnlib.embedding import Embedding, LearnedPositionalEmbedding, SinusoidalPositionalEncoding, check_sequence
 from nnlib.layers import LayerNorm, Linear, Sequential
 from nnlib.module import Module
 
@@ -39,7 +39,7 @@ class _TanhGELU(GELU):
         x = np.asarray(x)
         if x.dtype.kind != "f":
             return super().forward(x)  # raises the usual error
-        self._x = x
+        self._x = x  # the formulas of each line are those of nnlib.functional.gelu(x, "tanh")
         t = x * x  # (..., M)
         t *= self._C * self._A
         t += self._C
@@ -51,9 +51,11 @@ class _TanhGELU(GELU):
         out *= 0.5
         return out
 
-    def backward(self, dout):
-        self._check_backward(self._x, dout, None if self._x is None else self._x.shape)
-        x, t = self._x, self._t
+    def backward(self, dout, input_grad=True):
+        dout = self._check_backward(dout)
+        if not input_grad:
+            return None
+        x, t = self._x, self._t  # the formula of nnlib.functional.gelu_grad(x, "tanh")
         g = x * x
         g *= 3 * self._A * self._C
         g += self._C  # du/dx
@@ -74,7 +76,7 @@ class TransformerBlock(Module):
     its own and supplies the non-linearity. Backward:
     ``dx1 = dout + ln2.backward(mlp.backward(dout))``, ``dx = dx1 + ln1.backward(attn.backward(dx1))``.
     Parameters: ``4C^2 + 4C`` (attention) ``+ 2 C M + M + C`` (MLP) ``+ 4C`` (two layer norms).
-    Chapter 7.
+    Chapter 9.
 
     Parameters
     ----------
@@ -100,7 +102,7 @@ class TransformerBlock(Module):
 
     def __init__(self, d_model, n_heads, d_mlp=None, causal=True, *, gelu="tanh", rng=None, dtype=np.float64):
         super().__init__()
-        rng = _rng(rng)
+        rng = np.random.default_rng(rng)
         self.d_model = int(d_model)
         self.d_mlp = int(d_mlp) if d_mlp is not None else 4 * self.d_model
         self.ln1 = LayerNorm(self.d_model, dtype=dtype)
@@ -112,16 +114,18 @@ class TransformerBlock(Module):
 
     def forward(self, x):
         x = np.asarray(x)
-        _check_sequence(self, x, self.d_model)
+        check_sequence(self, x, self.d_model)
         B, T, C = x.shape
         x = x + self.attn(self.ln1(x))
         # The MLP acts on every position alone: give it one (B*T, C) matrix (a view).
         return x + self.mlp(self.ln2(x).reshape(B * T, C)).reshape(B, T, C)
 
     def backward(self, dout, input_grad=True):
+        dout = self._check_backward(dout)  # (B, T, C)
         B, T, C = dout.shape
         dx = dout + self.ln2.backward(self.mlp.backward(dout.reshape(B * T, C)).reshape(B, T, C))
-        return dx + self.ln1.backward(self.attn.backward(dx))
+        dattn = self.ln1.backward(self.attn.backward(dx))
+        return dx + dattn if input_grad else None
 
     def extra_repr(self):
         return f"d_model={self.d_model}, n_heads={self.attn.n_heads}, d_mlp={self.d_mlp}"
@@ -135,7 +139,7 @@ class DecoderLM(Module):
     token table, ``logits = ln_f(x) @ W_emb^T`` (no head parameters, no head bias: GPT-2).
     ``logits[b, t]`` scores the token at position ``t + 1`` given tokens ``0 .. t``.
     ``backward(dlogits)`` accumulates every parameter gradient and returns None (the input
-    is integer ids). Chapter 7.
+    is integer ids, so there is no input gradient whatever ``input_grad`` says). Chapter 9.
 
     Parameters
     ----------
@@ -169,7 +173,7 @@ class DecoderLM(Module):
         super().__init__()
         if positional not in ("learned", "sinusoidal", "none"):
             raise ValueError(f"DecoderLM expected positional 'learned', 'sinusoidal' or 'none', got {positional!r}")
-        rng = _rng(rng)
+        rng = np.random.default_rng(rng)
         self.vocab_size, self.context_length = int(vocab_size), int(context_length)
         self.d_model, self.positional, self.tie_embeddings = int(d_model), positional, bool(tie_embeddings)
         self.tok_emb = Embedding(vocab_size, d_model, rng=rng, dtype=dtype)
@@ -206,10 +210,10 @@ class DecoderLM(Module):
             return x @ self.tok_emb.W.data.T  # (B, T, V)
         return self.head(x)
 
-    def backward(self, dlogits, input_grad=False):
+    def backward(self, dlogits, input_grad=True):
+        dlogits = self._check_backward(dlogits)  # (B, T, V)
         if self.tie_embeddings:
             h = self._h
-            self._check_backward(h, dlogits, None if h is None else h.shape[:-1] + (self.vocab_size,))
             C, V = self.d_model, self.vocab_size
             self.tok_emb.W.add_grad(dlogits.reshape(-1, V).T, h.reshape(-1, C))  # (V, C)
             dx = dlogits @ self.tok_emb.W.data  # (B, T, C)
@@ -249,7 +253,7 @@ class DecoderLM(Module):
 
 
 def count_transformer_parameters(n_layers, d_model, n_heads, vocab_size, context_length, d_mlp=None, *,
-                                 positional="learned", tie_embeddings=True, bias=True, head_bias=None,
+                                 positional="learned", tie_embeddings=False, bias=True, head_bias=None,
                                  breakdown=False):
     """Number of parameters of a GPT-style decoder from its configuration.
 
@@ -258,7 +262,7 @@ def count_transformer_parameters(n_layers, d_model, n_heads, vocab_size, context
     biases. Plus the token table ``V C``, learned positions ``T_max C``, a final layer norm
     ``2 C``, and, unless tied to the token table, a head of ``C V`` (+ ``V`` bias).
     The number of heads does not change the count (the heads split ``C``); it is checked only.
-    Chapter 7.
+    Chapter 9.
 
     Parameters
     ----------
@@ -272,7 +276,8 @@ def count_transformer_parameters(n_layers, d_model, n_heads, vocab_size, context
     positional : str
         ``"learned"`` counts ``T_max C`` position parameters; ``"sinusoidal"``/``"none"`` count 0.
     tie_embeddings : bool
-        True (GPT-2, GPT-3): the output head reuses the token table.
+        The output head reuses the token table (GPT-2 and GPT-3 do: pass True). Default
+        False, as in ``DecoderLM``.
     bias : bool
         Linear layers inside the blocks have biases (GPT-2: yes).
     head_bias : bool or None
@@ -283,8 +288,9 @@ def count_transformer_parameters(n_layers, d_model, n_heads, vocab_size, context
     Returns
     -------
     int, or dict of int
-        Equals ``count_parameters(DecoderLM(...))`` for the same configuration
-        (``DecoderLM`` always has biases and an untied head with bias unless tied).
+        Equals ``count_parameters(DecoderLM(...))`` for the same arguments (the defaults
+        agree; ``DecoderLM`` always has biases, so this holds for ``bias=True`` and
+        ``head_bias`` left at its default). The tests compare the two over a grid.
     """
     L, C, V, T = (int(n) for n in (n_layers, d_model, vocab_size, context_length))
     h = 1 if n_heads is None else int(n_heads)

@@ -121,7 +121,7 @@ def test_page_renders_without_errors(site, browser, name):
 
 
 def check_kernel_free_explorers(page, name):
-    """Every nnlib.widgets.kernel_free explorer shows one frame, and its sliders switch frames."""
+    """Every nnlib.course.widgets.kernel_free explorer shows one frame, and its sliders switch frames."""
     for k in range(page.locator(".nnlib-explorer").count()):
         box = page.locator(".nnlib-explorer").nth(k)
         visible = lambda: box.evaluate(

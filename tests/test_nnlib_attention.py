@@ -1,4 +1,4 @@
-"""nnlib.attention: embeddings, positions, scaled dot-product and multi-head attention.
+"""nnlib.attention and nnlib.embedding: embeddings, positions, scaled dot-product and multi-head attention.
 
 Every module is gradient-checked in float64 against central differences. The tolerance is
 on the *normwise* relative error max|analytic - numerical| / max|numerical|: an entrywise
@@ -10,9 +10,10 @@ import math
 import numpy as np
 import pytest
 
-from nnlib.attention import (Embedding, LearnedPositionalEmbedding, MultiHeadAttention,
-                             SinusoidalPositionalEncoding, causal_mask, scaled_dot_product_attention,
-                             scaled_dot_product_attention_backward, sinusoidal_positions)
+from nnlib.attention import (MultiHeadAttention, causal_mask, scaled_dot_product_attention,
+                             scaled_dot_product_attention_backward)
+from nnlib.embedding import (Embedding, LearnedPositionalEmbedding, SinusoidalPositionalEncoding,
+                             sinusoidal_positions)
 from gradcheck_helpers import TOL, assert_ok, gradcheck, normwise_error
 from nnlib.gradcheck import numerical_gradient
 

@@ -43,15 +43,51 @@ def test_gradients_match_central_differences(name, a, b):
     assert vb.grad == pytest.approx(db, rel=1e-6, abs=1e-8)
 
 
-def test_backward_twice_gives_identical_gradients():
-    a, b = Value(2.0), Value(-3.0)
+def test_backward_accumulates_like_parameters_and_zero_grad_resets():
+    a, b = Value(0.2), Value(-0.3)
     c = a * b + a  # a is used twice
     out = (c * c).tanh()
     out.backward()
     first = (a.grad, b.grad, c.grad)
+    assert first[0] == pytest.approx((1 - math.tanh(c.data**2) ** 2) * 2 * c.data * (b.data + 1))
+    out.backward()  # the same rule as Parameter: gradients add up
+    assert (a.grad, b.grad, c.grad) == pytest.approx(tuple(2 * g for g in first))
+    out.zero_grad()
+    assert (a.grad, b.grad, c.grad, out.grad) == (0.0, 0.0, 0.0, 0.0)
     out.backward()
-    assert (a.grad, b.grad, c.grad) == first
-    assert first[0] == pytest.approx((1 - math.tanh(16.0) ** 2) * 2 * c.data * (b.data + 1))
+    assert (a.grad, b.grad, c.grad) == pytest.approx(first)
+
+
+def test_a_node_used_twice_receives_both_contributions():
+    a = Value(3.0)
+    (a + a).backward()
+    assert a.grad == 2.0
+    a.grad = 0.0
+    (a * a).backward()
+    assert a.grad == 6.0
+    assert (a * a).inputs == (a, a)
+
+
+def test_bad_operations_raise_clear_errors():
+    with pytest.raises(ValueError, match=r"division by zero"):
+        Value(1.0) / 0
+    with pytest.raises(ValueError, match=r"division by zero"):
+        2.0 / Value(0.0)
+    with pytest.raises(ValueError, match=r"fractional power"):
+        Value(-2.0) ** 0.5
+    with pytest.raises(ValueError, match=r"overflows"):
+        Value(1000.0).exp()
+    with pytest.raises(ValueError, match=r"finite number, got nan"):
+        Value(float("nan"))
+    with pytest.raises(ValueError, match=r"expected a number, got str"):
+        Value("x")
+
+
+def test_number_to_the_power_of_a_value():
+    x = Value(3.0)
+    y = 2 ** x
+    y.backward()
+    assert y.data == 8.0 and x.grad == pytest.approx(8.0 * math.log(2.0))
 
 
 def test_a_neuron_matches_nnlib_functional():
@@ -88,5 +124,5 @@ def test_deep_graph_needs_no_recursion():
 def test_errors():
     with pytest.raises(ValueError, match="Value.log expected a positive number, got -1.0"):
         Value(-1.0).log()
-    with pytest.raises(ValueError, match="Value.__pow__ expected a number exponent"):
+    with pytest.raises(ValueError, match=r"Value \*\* Value is not supported"):
         Value(2.0) ** Value(2.0)

@@ -1,9 +1,9 @@
-"""Tests for nnlib.diagnostics: per-layer statistics, gradient norms, dead units, confusion matrix."""
+"""Tests for nnlib.course.diagnostics and the gradient norms of nnlib.train."""
 import numpy as np
 import pytest
 
 import nnlib
-from nnlib import diagnostics
+from nnlib.course import diagnostics
 
 
 def small_mlp(rng, width=8, depth=3, init="he"):
@@ -72,12 +72,12 @@ def test_grad_norms_and_global_norm():
     model.zero_grad()
     model(rng.standard_normal((5, 4)))
     model.backward(np.ones((5, 3)))
-    norms = diagnostics.grad_norms(model)
+    norms = nnlib.grad_norms(model)
     assert list(norms) == [name for name, _ in model.named_parameters()]
     for name, p in model.named_parameters():
         assert norms[name] == pytest.approx(np.linalg.norm(p.grad))
     total = np.sqrt(sum(np.sum(p.grad ** 2) for p in model.parameters()))
-    assert diagnostics.global_grad_norm(model) == pytest.approx(total)
+    assert nnlib.global_grad_norm(model) == pytest.approx(total)
 
 
 def test_dead_relu_fraction_finds_dead_units_at_any_depth_and_restores_the_model():
@@ -131,7 +131,7 @@ def test_format_stats_is_a_table_with_one_row_per_shown_layer():
     (lambda: diagnostics.activation_stats(nnlib.Sequential(nnlib.ReLU()), np.ones(3)), r"\(N, D\)"),
     (lambda: diagnostics.gradient_stats(nnlib.Sequential(nnlib.ReLU()), np.ones((3, 2)), np.ones((3, 5))),
      "dout of the output's shape"),
-    (lambda: diagnostics.grad_norms("model"), "Module"),
+    (lambda: nnlib.grad_norms("model"), "Module"),
     (lambda: diagnostics.dead_relu_fraction(nnlib.Sequential(nnlib.Linear(2, 2, rng=0)), np.ones((3, 2))),
      "ReLU"),
     (lambda: diagnostics.confusion_matrix(np.zeros((3, 10)), np.zeros(3, dtype=int)), "equal shape"),

@@ -1,9 +1,9 @@
-"""nnlib.perceptron: the threshold unit and the perceptron learning rule."""
+"""nnlib.course.perceptron: the threshold unit and the perceptron learning rule."""
 import numpy as np
 import pytest
 
 from nnlib import functional as F
-from nnlib.perceptron import PerceptronResult, threshold_unit, train_perceptron
+from nnlib.course.perceptron import PerceptronResult, threshold_unit, train_perceptron
 
 BOOL = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 

@@ -1,9 +1,9 @@
-"""nnlib.piecewise: exact linear pieces of one-input ReLU networks, on networks whose count is known."""
+"""nnlib.course.piecewise: exact linear pieces of one-input ReLU networks, on networks whose count is known."""
 import numpy as np
 import pytest
 
 import nnlib
-from nnlib import piecewise as pw
+from nnlib.course import piecewise as pw
 
 
 def shallow(w, b, v, c=0.0):

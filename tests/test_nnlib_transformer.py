@@ -109,34 +109,34 @@ def test_counter_equals_the_models_parameters(kwargs):
 def test_gpt2_sizes(layers, width, heads, published):
     # GPT-2 (vocabulary 50,257, context 1,024, learned positions, head tied to the token
     # table, biases everywhere): 124M, 355M, 774M and 1.5B parameters.
-    assert count_transformer_parameters(layers, width, heads, 50257, 1024) == published
+    assert count_transformer_parameters(layers, width, heads, 50257, 1024, tie_embeddings=True) == published
 
 
 def test_gpt3_sizes_round_to_the_papers_table():
     # Brown et al. (2020), Table 2.1: context 2,048, same vocabulary as GPT-2.
     for L, C, h, published in [(12, 768, 12, 125e6), (24, 1024, 16, 350e6), (24, 1536, 16, 760e6),
                                (32, 2560, 32, 2.7e9), (32, 4096, 32, 6.7e9), (96, 12288, 96, 175e9)]:
-        n = count_transformer_parameters(L, C, h, 50257, 2048)
+        n = count_transformer_parameters(L, C, h, 50257, 2048, tie_embeddings=True)
         assert abs(n - published) / published < 0.02, (L, C, n)
     # XL (24 heads of 128, but C = 2048) and 13B (40 heads of 128, but C = 5140) are
     # inconsistent in the table; the heads do not enter the count, so skip their check.
     for L, C, published in [(24, 2048, 1.3e9), (40, 5140, 13.0e9)]:
-        n = count_transformer_parameters(L, C, None, 50257, 2048)
+        n = count_transformer_parameters(L, C, None, 50257, 2048, tie_embeddings=True)
         assert abs(n - published) / published < 0.02, (L, C, n)
 
 
 def test_count_without_biases_and_with_an_untied_head():
     C, V, T, L = 8, 10, 5, 2
-    tied = count_transformer_parameters(L, C, 2, V, T, bias=False)
+    tied = count_transformer_parameters(L, C, 2, V, T, bias=False, tie_embeddings=True)
     assert tied == L * (12 * C * C + 4 * C) + V * C + T * C + 2 * C
     untied = count_transformer_parameters(L, C, 2, V, T, tie_embeddings=False, head_bias=False)
-    assert untied - count_transformer_parameters(L, C, 2, V, T) == C * V
+    assert untied - count_transformer_parameters(L, C, 2, V, T, tie_embeddings=True) == C * V
 
 
 def test_count_errors():
     with pytest.raises(ValueError, match="divisible by n_heads"):
         count_transformer_parameters(12, 768, 10, 50257, 1024)
-    assert count_transformer_parameters(12, 768, None, 50257, 1024) == 124_439_808
+    assert count_transformer_parameters(12, 768, None, 50257, 1024, tie_embeddings=True) == 124_439_808
     with pytest.raises(ValueError, match="positional"):
         count_transformer_parameters(1, 8, 2, 10, 5, positional="rotary")
 
@@ -191,3 +191,13 @@ def test_a_tiny_model_learns_to_copy():
         lm.backward(np.pad(loss_fn.backward(), ((0, 0), (2, 1), (0, 0))))  # zero gradient elsewhere
         opt.step()
     assert loss < 0.2, loss
+
+
+@pytest.mark.parametrize("positional", ["learned", "sinusoidal", "none"])
+@pytest.mark.parametrize("tie", [None, True, False])
+@pytest.mark.parametrize("L,C,h,V,T,M", [(1, 8, 2, 11, 5, None), (2, 12, 3, 7, 9, 20), (3, 4, 1, 30, 4, 4)])
+def test_count_agrees_with_decoder_lm_with_the_same_arguments(positional, tie, L, C, h, V, T, M):
+    # The same arguments, defaults included (tie=None leaves tie_embeddings at its default).
+    kwargs = {"positional": positional} if tie is None else {"positional": positional, "tie_embeddings": tie}
+    lm = DecoderLM(V, T, C, h, L, M, rng=0, **kwargs)
+    assert count_transformer_parameters(L, C, h, V, T, M, **kwargs) == count_parameters(lm)

@@ -214,7 +214,7 @@ def test_exercise_notebook_follows_the_format(path):
             f"{path.name}: solution {k + 1} needs code between ### BEGIN SOLUTION and ### END SOLUTION")
         following = next((c for c in nb.cells[i3 + 1:] if c.cell_type == "code"), None)
         assert following is not None and "checks." in following.source, (
-            f"{path.name}: exercise {k + 1} needs a check cell (using nnlib.checks) right after its solution")
+            f"{path.name}: exercise {k + 1} needs a check cell (using nnlib.course.checks) right after its solution")
 
 
 def marker_lines(source, marker):

@@ -10,7 +10,7 @@ tests. An exercise notebook (the model is chapters/01_vectors_exercises.ipynb) i
     a markdown cell with ```{solution-start} ID / :class: dropdown```;
     code cell(s) whose solution lines sit between `### BEGIN SOLUTION` and `### END SOLUTION`;
     a markdown cell with ```{solution-end}```;
-    the check cell: the first code cell after the solution (it calls nnlib.checks);
+    the check cell: the first code cell after the solution (it calls nnlib.course.checks);
 - closing cells (what next).
 
 Cells are numbered from 0 in every message, in the order Jupyter shows them; lines from 1.

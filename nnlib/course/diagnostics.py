@@ -7,8 +7,6 @@ model without changing its parameters:
   output in a ``Sequential``, as the signal travels forward (Chapter 5, initialization);
 - ``gradient_stats(model, x, dout)``: the spread of the gradient arriving at every layer's
   output as it travels backward (vanishing and exploding gradients, Chapter 5);
-- ``grad_norms(model)`` and ``global_grad_norm(model)``: the size of each parameter's
-  gradient after a backward pass (monitoring, Chapter 5);
 - ``dead_relu_fraction(model, x)``: for every ``ReLU`` (at any depth), the fraction of its
   units that output zero for every example of ``x`` (Chapters 3 and 5);
 - ``confusion_matrix(y_true, y_pred)``: counts of true class against predicted class
@@ -22,8 +20,7 @@ from nnlib.activations import ReLU
 from nnlib.layers import Sequential
 from nnlib.module import Module
 
-__all__ = ["activation_stats", "gradient_stats", "grad_norms", "global_grad_norm",
-           "dead_relu_fraction", "confusion_matrix", "format_stats"]
+__all__ = ["activation_stats", "gradient_stats", "dead_relu_fraction", "confusion_matrix", "format_stats"]
 
 
 def _check_sequential(model, who):
@@ -112,45 +109,6 @@ def gradient_stats(model, x, dout):
         stats.append(_summary(k, model[k], g))
         g = model[k].backward(g)
     return stats[::-1]
-
-
-def grad_norms(model):
-    """The Euclidean norm ``||p.grad||`` of every parameter's gradient, by name.
-
-    Read it right after a backward pass. Chapter 5 (monitoring).
-
-    Parameters
-    ----------
-    model : Module
-        Any module with parameters.
-
-    Returns
-    -------
-    norms : dict
-        ``{name: float}``, e.g. ``{"0.W": 0.31, "0.b": 0.02, ...}`` in parameter order.
-    """
-    if not isinstance(model, Module):
-        raise ValueError(f"grad_norms expected a Module, got {type(model).__name__}")
-    return {name: float(np.sqrt(np.sum(np.asarray(p.grad, dtype=np.float64) ** 2)))
-            for name, p in model.named_parameters()}
-
-
-def global_grad_norm(model):
-    """The norm of all gradients together: ``sqrt(sum over parameters of ||p.grad||**2)``.
-
-    This is the number gradient clipping compares with its threshold. Chapter 5.
-
-    Parameters
-    ----------
-    model : Module
-        Any module with parameters.
-
-    Returns
-    -------
-    norm : float
-    """
-    norms = grad_norms(model)
-    return float(np.sqrt(sum(n * n for n in norms.values())))
 
 
 def _relu_modules(module, prefix=""):
