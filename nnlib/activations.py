@@ -7,6 +7,7 @@ products). They have no parameters. Derived in Chapter 3 (activation functions).
 """
 import numpy as np
 
+from nnlib import _validate
 from nnlib import functional as F
 from nnlib.module import Module
 
@@ -77,7 +78,7 @@ class LeakyReLU(_Pointwise):
 
     def __init__(self, negative_slope=0.01):
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = _validate.number("LeakyReLU", "negative_slope", negative_slope, "(-inf, inf)")
 
     def f(self, x):
         return F.leaky_relu(x, self.negative_slope)
@@ -130,7 +131,7 @@ class GELU(_Pointwise):
     def __init__(self, approximate="none"):
         super().__init__()
         if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+            raise ValueError(f"GELU expected approximate 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
     def f(self, x):
@@ -184,12 +185,13 @@ class Softmax(Module):
 
     def __init__(self, axis=-1):
         super().__init__()
-        self.axis = axis
+        self.axis = _validate.integer(type(self).__name__, "axis", axis, minimum=None)
         self._y = None
 
     def forward(self, x):
         x = np.asarray(x)
         _check_float(self, x)
+        _validate.axis(type(self).__name__, x, self.axis)
         self._y = F.softmax(x, self.axis)
         return self._y
 
@@ -214,12 +216,13 @@ class LogSoftmax(Module):
 
     def __init__(self, axis=-1):
         super().__init__()
-        self.axis = axis
+        self.axis = _validate.integer(type(self).__name__, "axis", axis, minimum=None)
         self._y = None
 
     def forward(self, x):
         x = np.asarray(x)
         _check_float(self, x)
+        _validate.axis(type(self).__name__, x, self.axis)
         self._y = F.log_softmax(x, self.axis)
         return self._y
 

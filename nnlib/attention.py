@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from nnlib import _validate
 from nnlib.embedding import check_sequence
 from nnlib.layers import Linear
 from nnlib.module import Module
@@ -24,6 +25,7 @@ def causal_mask(T):
     Row ``i`` is query position ``i``; True marks the allowed keys (itself and earlier
     positions). Chapter 9.
     """
+    T = _validate.integer("causal_mask", "T", T)
     return np.tril(np.ones((T, T), dtype=bool))
 
 
@@ -59,7 +61,13 @@ def scaled_dot_product_attention(q, k, v, causal=False):
             f"got q {q.shape}, k {k.shape}, v {v.shape}: queries and keys need the same d, keys and "
             "values the same T_k."
         )
+    if not (q.dtype.kind == "f" and q.dtype == k.dtype == v.dtype):
+        raise ValueError(f"scaled_dot_product_attention expected q, k and v of one floating dtype, got "
+                         f"{q.dtype}, {k.dtype} and {v.dtype}; cast them with .astype(np.float64)")
     T, Tk = q.shape[-2], k.shape[-2]
+    if T == 0 or Tk == 0:
+        raise ValueError(f"scaled_dot_product_attention expected at least one query and one key, got "
+                         f"T={T} and T_k={Tk}: softmax over no keys is undefined")
     if causal and T != Tk:
         raise ValueError(f"scaled_dot_product_attention with causal=True expected as many queries as "
                          f"keys, got T={T} and T_k={Tk}")
@@ -97,6 +105,12 @@ def scaled_dot_product_attention_backward(dout, q, k, v, A, out=None):
     dk : ndarray, shape of ``k``
     dv : ndarray, shape of ``v``
     """
+    dout, q, k, v, A = (np.asarray(a) for a in (dout, q, k, v, A))
+    expected = {"dout": q.shape[:-1] + v.shape[-1:], "A": q.shape[:-1] + k.shape[-2:-1]}
+    for name, got in (("dout", dout.shape), ("A", A.shape)):
+        if got != expected[name]:
+            raise ValueError(f"scaled_dot_product_attention_backward expected {name} of shape "
+                             f"{expected[name]} (from the shapes of q, k and v), got {got}")
     dq, dk, dv = out if out is not None else (None, None, None)
     scale = 1.0 / math.sqrt(q.shape[-1])
     dv = np.matmul(A.swapaxes(-1, -2), dout, out=dv)  # (..., T_k, d_v)
@@ -123,22 +137,24 @@ def _causal_bias(T, dtype):
 def _softmax_inplace(S):
     """Row-wise softmax of ``S`` over the last axis, overwriting ``S``; returns it.
 
-    Computes ``exp(S - max) / sum(exp(S - max))`` (``nnlib.functional.softmax``) in place.
+    Computes ``exp(S - max) / sum(exp(S - max))`` (``nnlib.functional.softmax``) in place;
+    the tests check the two agree to float64 round-off.
     """
-    S -= S.max(axis=-1, keepdims=True)
-    np.exp(S, out=S)
-    S /= S.sum(axis=-1, keepdims=True)
+    S -= S.max(axis=-1, keepdims=True)  # S - max_j S_j: every entry <= 0, (..., T, T_k)
+    np.exp(S, out=S)  # e_j = exp(S_j - max), in (0, 1]
+    S /= S.sum(axis=-1, keepdims=True)  # A_j = e_j / sum_k e_k
     return S
 
 
 def _softmax_backward_inplace(A, dA):
     """Fused softmax backward: overwrite ``dA`` with ``A * (dA - sum(dA * A, -1))``.
 
-    The formula of ``nnlib.functional.softmax_backward``, without a ``(..., T, T)`` temporary.
+    The formula of ``nnlib.functional.softmax_backward``, without a ``(..., T, T)`` temporary;
+    the tests check the two agree to float64 round-off.
     """
-    row = np.einsum("...j,...j->...", dA, A)[..., None]  # (..., T, 1)
-    dA -= row
-    dA *= A
+    row = np.einsum("...j,...j->...", dA, A)[..., None]  # r = sum_j dA_j A_j, (..., T, 1)
+    dA -= row  # dA_j - r
+    dA *= A  # dS_j = A_j (dA_j - r)
     return dA
 
 
@@ -162,7 +178,7 @@ class MultiHeadAttention(Module):
     rng : ``numpy.random.Generator``, int or None
         Random generator or seed for the weights.
     dtype : numpy floating dtype
-        dtype of the weights and the expected input.
+        ``np.float64`` (default) or ``np.float32``: the dtype of the weights and the expected input.
 
     Attributes
     ----------
@@ -180,13 +196,16 @@ class MultiHeadAttention(Module):
 
     def __init__(self, d_model, n_heads, causal=False, *, rng=None, dtype=np.float64):
         super().__init__()
-        d_model, n_heads = int(d_model), int(n_heads)
-        if n_heads < 1 or d_model % n_heads:
+        d_model = _validate.integer("MultiHeadAttention", "d_model", d_model)
+        n_heads = _validate.integer("MultiHeadAttention", "n_heads", n_heads)
+        if not isinstance(causal, (bool, np.bool_)):
+            raise ValueError(f"MultiHeadAttention expected causal True or False, got {causal!r}")
+        if d_model % n_heads:
             raise ValueError(
                 f"MultiHeadAttention expected d_model divisible by n_heads (each head gets "
                 f"d_model / n_heads channels), got d_model={d_model} and n_heads={n_heads}"
             )
-        rng = np.random.default_rng(rng)
+        rng = _validate.generator("MultiHeadAttention", rng)
         self.d_model, self.n_heads, self.causal = d_model, n_heads, bool(causal)
         self.qkv = Linear(d_model, 3 * d_model, rng=rng, dtype=dtype, init="xavier")
         self.proj = Linear(d_model, d_model, rng=rng, dtype=dtype, init="xavier")

@@ -71,23 +71,44 @@ class Value:
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):
-            raise ValueError("Value ** Value is not supported: the exponent must be a number "
-                             "(for a variable exponent write (exponent * base.log()).exp())")
-        exponent = float(exponent)
+            raise ValueError("Value ** expected a number as the exponent, got a Value: a variable "
+                             "exponent is not supported; write (exponent * base.log()).exp()")
+        try:
+            exponent = float(exponent)
+        except (TypeError, ValueError):
+            raise ValueError(f"Value ** expected a number as the exponent, got "
+                             f"{type(exponent).__name__} {exponent!r}") from None
         x = self.data
         if x == 0 and exponent < 0:
-            raise ValueError(f"Value: division by zero (0 ** {exponent:g})")
+            raise ValueError(f"Value ** expected a non-zero base for the negative power {exponent:g}, "
+                             f"got 0 ** {exponent:g} (division by zero)")
         if x < 0 and not exponent.is_integer():
-            raise ValueError(f"Value: a negative number ({x:g}) to a fractional power ({exponent:g}) "
-                             "is not a real number")
-        return Value(x**exponent, _inputs=((self, exponent * x ** (exponent - 1)),), _op=f"**{exponent:g}")
+            raise ValueError(f"Value ** expected a base >= 0 for the fractional power {exponent:g}, got "
+                             f"({x:g}) ** {exponent:g}: a negative number to a fractional power is not real")
+        if x == 0 and 0 < exponent < 1:
+            raise ValueError(f"Value ** expected a base > 0 for the power {exponent:g} (its derivative "
+                             f"is infinite at 0), got 0 ** {exponent:g}")
+        try:
+            out = x**exponent
+            local = 0.0 if exponent == 0 else exponent * x ** (exponent - 1)  # d(x^e)/dx = e x^(e-1)
+        except OverflowError:
+            raise ValueError(f"Value ** expected a result that fits in a float, got ({x:g}) ** "
+                             f"{exponent:g}, which overflows") from None
+        return Value(out, _inputs=((self, local),), _op=f"**{exponent:g}")
 
     def __rpow__(self, base):
         """``base ** self`` for a positive number ``base``: ``exp(self * log(base))``."""
-        base = float(base)
+        try:
+            base = float(base)
+        except (TypeError, ValueError):
+            raise ValueError(f"number ** Value expected a number as the base, got {type(base).__name__}") from None
         if base <= 0:
-            raise ValueError(f"Value: number ** Value needs a positive base, got {base:g}")
-        out = base**self.data
+            raise ValueError(f"number ** Value expected a positive base, got {base:g}")
+        try:
+            out = base**self.data
+        except OverflowError:
+            raise ValueError(f"number ** Value expected a result that fits in a float, got "
+                             f"{base:g} ** {self.data:g}, which overflows") from None
         return Value(out, _inputs=((self, out * math.log(base)),), _op=f"{base:g}**")
 
     def __neg__(self):
@@ -99,7 +120,7 @@ class Value:
     def __truediv__(self, other):
         other = _as_value(other)
         if other.data == 0:
-            raise ValueError(f"Value: division by zero ({self.data:g} / 0)")
+            raise ValueError(f"Value / expected a non-zero divisor, got {self.data:g} / 0 (division by zero)")
         return self * other**-1
 
     def __radd__(self, other):
@@ -122,7 +143,8 @@ class Value:
     def exp(self):
         """``exp(x)``; derivative ``exp(x)``."""
         if self.data > 709.0:
-            raise ValueError(f"Value.exp({self.data:g}) overflows a float (the largest is about exp(709))")
+            raise ValueError(f"Value.exp expected an exponent <= 709 (exp of more overflows a float), "
+                             f"got {self.data:g}")
         e = math.exp(self.data)
         return self._unary(e, e, "exp")
 

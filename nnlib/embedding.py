@@ -7,20 +7,23 @@ channels = model width). Every layer keeps the dtype of its parameters.
 """
 import numpy as np
 
-from nnlib.layers import _check_dtype
+from nnlib import _validate
 from nnlib.module import Module, Parameter
 
 __all__ = ["Embedding", "sinusoidal_positions", "SinusoidalPositionalEncoding", "LearnedPositionalEmbedding"]
 
 
 def check_sequence(module, x, C):
-    """Raise a ValueError unless ``x`` is a batch of sequences ``(B, T, C)``."""
+    """Raise a ValueError unless ``x`` is a batch of sequences ``(B, T, C)`` with ``T >= 1``."""
     name = type(module).__name__
     if x.ndim != 3 or x.shape[-1] != C:
         raise ValueError(
             f"{name} expected a batch of sequences of shape (B, T, {C}), got shape {x.shape}. "
             f"For one sequence use x[None]; check that the model width is {C}."
         )
+    if x.shape[1] == 0:
+        raise ValueError(f"{name} expected sequences of at least one position (T >= 1), got shape "
+                         f"{x.shape}: check the slicing that made the batch.")
 
 
 class Embedding(Module):
@@ -38,7 +41,7 @@ class Embedding(Module):
     rng : ``numpy.random.Generator``, int or None
         Random generator or seed for the initial table.
     dtype : numpy floating dtype
-        dtype of the table and of the output.
+        ``np.float64`` (default) or ``np.float32``: the dtype of the table and of the output.
     std : float
         The table starts as ``N(0, std**2)`` (default 1, as PyTorch's ``nn.Embedding``).
 
@@ -54,8 +57,11 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings, dim, *, rng=None, dtype=np.float64, std=1.0):
         super().__init__()
-        self.num_embeddings, self.dim = int(num_embeddings), int(dim)
-        W = np.random.default_rng(rng).standard_normal((self.num_embeddings, self.dim)) * std
+        self.num_embeddings = _validate.integer("Embedding", "num_embeddings", num_embeddings)
+        self.dim = _validate.integer("Embedding", "dim", dim)
+        std = _validate.number("Embedding", "std", std, "[0, inf)")
+        dtype = _validate.float_dtype("Embedding", dtype)
+        W = _validate.generator("Embedding", rng).standard_normal((self.num_embeddings, self.dim)) * std
         self.W = Parameter(W.astype(dtype))
         self._ids = None
 
@@ -98,12 +104,15 @@ def sinusoidal_positions(T, C, dtype=np.float64):
     C : int
         Model width (even).
     dtype : numpy floating dtype
-        dtype of the result.
+        ``np.float64`` (default) or ``np.float32``: the dtype of the result.
 
     Returns
     -------
     P : ndarray, shape ``(T, C)``
     """
+    T = _validate.integer("sinusoidal_positions", "T", T)
+    C = _validate.integer("sinusoidal_positions", "C", C)
+    dtype = _validate.float_dtype("sinusoidal_positions", dtype)
     if C % 2:
         raise ValueError(f"sinusoidal_positions expected an even width C (sine/cosine pairs), got C={C}")
     t = np.arange(T)[:, None]  # (T, 1)
@@ -126,18 +135,19 @@ class SinusoidalPositionalEncoding(Module):
     dim : int
         Model width ``C``.
     dtype : numpy floating dtype
-        dtype of the table (and of the expected input).
+        ``np.float64`` (default) or ``np.float32``: the dtype of the table (and of the expected input).
     """
 
     def __init__(self, max_len, dim, *, dtype=np.float64):
         super().__init__()
-        self.max_len, self.dim = int(max_len), int(dim)
+        self.max_len = _validate.integer(type(self).__name__, "max_len", max_len)
+        self.dim = _validate.integer(type(self).__name__, "dim", dim)
         self.P = sinusoidal_positions(self.max_len, self.dim, dtype)  # (max_len, C), not trained
 
     def forward(self, x):
         x = np.asarray(x)
         check_sequence(self, x, self.dim)
-        _check_dtype(self, x, self.P.dtype)
+        _validate.input_dtype(self, x, self.P.dtype)
         B, T, C = x.shape
         if T > self.max_len:
             raise ValueError(f"{type(self).__name__} expected at most {self.max_len} positions "
@@ -167,7 +177,7 @@ class LearnedPositionalEmbedding(Module):
     rng : ``numpy.random.Generator``, int or None
         Random generator or seed.
     dtype : numpy floating dtype
-        dtype of the table.
+        ``np.float64`` (default) or ``np.float32``: the dtype of the table.
     std : float
         Initial ``N(0, std**2)`` (default 1).
 
@@ -179,14 +189,19 @@ class LearnedPositionalEmbedding(Module):
 
     def __init__(self, max_len, dim, *, rng=None, dtype=np.float64, std=1.0):
         super().__init__()
-        self.max_len, self.dim = int(max_len), int(dim)
-        self.P = Parameter((np.random.default_rng(rng).standard_normal((self.max_len, self.dim)) * std).astype(dtype))
+        who = type(self).__name__
+        self.max_len = _validate.integer(who, "max_len", max_len)
+        self.dim = _validate.integer(who, "dim", dim)
+        std = _validate.number(who, "std", std, "[0, inf)")
+        dtype = _validate.float_dtype(who, dtype)
+        P = _validate.generator(who, rng).standard_normal((self.max_len, self.dim)) * std  # (max_len, C)
+        self.P = Parameter(P.astype(dtype))
         self._T = None
 
     def forward(self, x):
         x = np.asarray(x)
         check_sequence(self, x, self.dim)
-        _check_dtype(self, x, self.P.data.dtype)
+        _validate.input_dtype(self, x, self.P.data.dtype)
         B, T, C = x.shape
         if T > self.max_len:
             raise ValueError(f"{type(self).__name__} expected at most {self.max_len} positions "

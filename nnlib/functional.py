@@ -2,7 +2,8 @@
 
 Every function works elementwise on an array of any shape (``(N, D)``,
 ``(B, T, D)``, ...) and returns an array of the same shape and dtype: float32 in,
-float32 out. ``<name>_grad(x)`` is the derivative with respect to the input,
+float32 out (integer and boolean input is computed in float64; NaN and inf propagate as in
+PyTorch). ``<name>_grad(x)`` is the derivative with respect to the input,
 evaluated elementwise, so the backward pass of ``y = f(x)`` is
 ``dx = dout * f_grad(x)``. Softmax and log-softmax mix the entries along one
 axis, so instead of a derivative they come with a backward function that
@@ -16,6 +17,8 @@ import math
 
 import numpy as np
 
+from nnlib import _validate
+
 _SQRT_2 = math.sqrt(2.0)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -23,15 +26,22 @@ _GELU_TANH_COEF = 0.044715
 
 
 def erf(x):
-    """The error function ``erf(x) = 2/sqrt(pi) * integral_0^x exp(-t**2) dt``, elementwise (scipy's)."""
+    """The error function ``erf(x) = 2/sqrt(pi) * integral_0^x exp(-t**2) dt``, elementwise (scipy's).
+
+    Returns the dtype of ``x`` (scipy computes float16 in float64).
+    """
     from scipy.special import erf as scipy_erf
-    return scipy_erf(x)
-
-
-def _float_array(x):
-    """Return x as a floating-point array (integers become float64, floats keep their dtype)."""
     x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
+    out = scipy_erf(x)
+    return out.astype(x.dtype, copy=False) if x.dtype.kind == "f" else out
+
+
+def _float_array(x, who):
+    """Return x as a floating-point array (integers and booleans become float64, floats keep their dtype)."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"{who} expected an array of real numbers, got dtype {x.dtype}")
+    if x.dtype.kind != "f":
         x = x.astype(np.float64)
     return x
 
@@ -39,17 +49,9 @@ def _float_array(x):
 def relu(x):
     """Rectified linear unit: ``relu(x) = max(x, 0)``.
 
-    Parameters
-    ----------
-    x : ndarray, any shape ``S``
-        Input.
-
-    Returns
-    -------
-    out : ndarray, shape ``S``
-        Same dtype as ``x``. Chapter 3.
+    ``x`` is an array of any shape ``S``; returns shape ``S``, same dtype. Chapter 3.
     """
-    return np.maximum(_float_array(x), 0)
+    return np.maximum(_float_array(x, "relu"), 0)
 
 
 def relu_grad(x):
@@ -57,26 +59,16 @@ def relu_grad(x):
 
     ``x`` is an array of any shape ``S``; returns an array of shape ``S``, same dtype. Chapter 3.
     """
-    x = _float_array(x)
-    return (x > 0).astype(x.dtype)
+    x = _float_array(x, "relu_grad")
+    return (~(x <= 0)).astype(x.dtype)  # 1 at NaN, as in PyTorch (dout passes through)
 
 
 def leaky_relu(x, negative_slope=0.01):
-    """Leaky ReLU: ``x`` where ``x > 0``, else ``negative_slope * x``.
+    """Leaky ReLU: ``x`` where ``x > 0``, else ``negative_slope * x`` (PyTorch's default 0.01).
 
-    Parameters
-    ----------
-    x : ndarray, any shape ``S``
-        Input.
-    negative_slope : float
-        Slope for negative inputs (PyTorch's default 0.01).
-
-    Returns
-    -------
-    out : ndarray, shape ``S``
-        Same dtype as ``x``. Chapter 3.
+    ``x`` is an array of any shape ``S``; returns shape ``S``, same dtype. Chapter 3.
     """
-    x = _float_array(x)
+    x = _float_array(x, "leaky_relu")
     return np.where(x > 0, x, x * float(negative_slope))
 
 
@@ -85,7 +77,7 @@ def leaky_relu_grad(x, negative_slope=0.01):
 
     ``x`` is an array of any shape ``S``; returns shape ``S``, same dtype. Chapter 3.
     """
-    x = _float_array(x)
+    x = _float_array(x, "leaky_relu_grad")
     return np.where(x > 0, 1, float(negative_slope)).astype(x.dtype)
 
 
@@ -94,18 +86,10 @@ def sigmoid(x):
 
     For ``x >= 0`` we use ``1 / (1 + exp(-x))`` and for ``x < 0`` the equal form
     ``exp(x) / (1 + exp(x))``, so ``exp`` only ever sees non-positive numbers.
-
-    Parameters
-    ----------
-    x : ndarray, any shape ``S``
-        Input.
-
-    Returns
-    -------
-    out : ndarray, shape ``S``
-        Values in ``[0, 1]``, same dtype as ``x``. Chapter 3.
+    ``x`` is an array of any shape ``S``; returns values in ``[0, 1]``, shape ``S``, same
+    dtype. Chapter 3.
     """
-    x = _float_array(x)
+    x = _float_array(x, "sigmoid")
     z = np.exp(-np.abs(x))  # in (0, 1]: never overflows
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
 
@@ -126,7 +110,7 @@ def tanh(x):
 
     ``x`` is an array of any shape ``S``; returns shape ``S``, same dtype. Chapter 3.
     """
-    return np.tanh(_float_array(x))
+    return np.tanh(_float_array(x, "tanh"))
 
 
 def tanh_grad(x, *, out=None):
@@ -136,7 +120,7 @@ def tanh_grad(x, *, out=None):
     given, is ``tanh(x)`` already computed (the ``Tanh`` layer passes its output).
     Chapter 3.
     """
-    t = np.tanh(_float_array(x)) if out is None else out
+    t = np.tanh(_float_array(x, "tanh_grad")) if out is None else out
     return 1 - t * t
 
 
@@ -146,26 +130,16 @@ def gelu(x, approximate="none"):
     With ``approximate="none"``: ``0.5 * x * (1 + erf(x / sqrt(2)))`` (exact).
     With ``approximate="tanh"``:
     ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))`` (as in GPT-2).
-
-    Parameters
-    ----------
-    x : ndarray, any shape ``S``
-        Input.
-    approximate : str
-        ``"none"`` or ``"tanh"``, as in PyTorch.
-
-    Returns
-    -------
-    out : ndarray, shape ``S``
-        Same dtype as ``x``. Chapter 3; used again in Chapter 9 (transformers).
+    ``approximate`` is ``"none"`` or ``"tanh"``, as in PyTorch. ``x`` is an array of any
+    shape ``S``; returns shape ``S``, same dtype. Chapter 3; used again in Chapter 9.
     """
-    x = _float_array(x)
+    x = _float_array(x, "gelu")
     if approximate == "none":
         return 0.5 * x * (1 + erf(x / _SQRT_2))
     if approximate == "tanh":
         cube = x * x * x  # NumPy's float32 x**3 is far slower than two products
         return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * cube)))
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    raise ValueError(f"gelu expected approximate 'none' or 'tanh', got {approximate!r}")
 
 
 def gelu_grad(x, approximate="none"):
@@ -177,7 +151,7 @@ def gelu_grad(x, approximate="none"):
 
     ``x`` is an array of any shape ``S``; returns shape ``S``, same dtype. Chapter 3.
     """
-    x = _float_array(x)
+    x = _float_array(x, "gelu_grad")
     if approximate == "none":
         cdf = 0.5 * (1 + erf(x / _SQRT_2))
         pdf = _INV_SQRT_2PI * np.exp(-0.5 * x * x)
@@ -187,7 +161,7 @@ def gelu_grad(x, approximate="none"):
         t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * x2 * x))
         du = _SQRT_2_OVER_PI * (1 + 3 * _GELU_TANH_COEF * x2)
         return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
-    raise ValueError(f"gelu_grad: approximate must be 'none' or 'tanh', got {approximate!r}")
+    raise ValueError(f"gelu_grad expected approximate 'none' or 'tanh', got {approximate!r}")
 
 
 def silu(x):
@@ -195,7 +169,7 @@ def silu(x):
 
     ``x`` is an array of any shape ``S``; returns shape ``S``, same dtype. Chapter 3.
     """
-    x = _float_array(x)
+    x = _float_array(x, "silu")
     return x * sigmoid(x)
 
 
@@ -204,7 +178,7 @@ def silu_grad(x):
 
     ``x`` is an array of any shape ``S``; returns shape ``S``, same dtype. Chapter 3.
     """
-    x = _float_array(x)
+    x = _float_array(x, "silu_grad")
     s = sigmoid(x)
     return s * (1 + x * (1 - s))
 
@@ -214,7 +188,7 @@ def step(x):
 
     ``x`` is an array of any shape ``S``; returns shape ``S``, same dtype. Chapter 2.
     """
-    x = _float_array(x)
+    x = _float_array(x, "step")
     return (x > 0).astype(x.dtype)
 
 
@@ -224,7 +198,7 @@ def step_grad(x):
     This is why a network of step units cannot learn by gradient descent
     (Chapter 3). ``x`` has any shape ``S``; returns zeros of shape ``S``, same dtype.
     """
-    return np.zeros_like(_float_array(x))
+    return np.zeros_like(_float_array(x, "step_grad"))
 
 
 def softmax(x, axis=-1):
@@ -245,7 +219,10 @@ def softmax(x, axis=-1):
     y : ndarray, same shape as ``x``
         Probabilities, same dtype. Chapter 4 (loss); Chapter 9 (attention).
     """
-    x = _float_array(x)
+    x = _float_array(x, "softmax")
+    axis = _validate.axis("softmax", x, axis)
+    if x.size == 0:
+        return x.copy()  # nothing to normalise (PyTorch also returns the empty array)
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
     return e
@@ -271,6 +248,9 @@ def softmax_backward(y, dout, axis=-1):
     dx : ndarray, shape ``S``
         Gradient with respect to the logits. Chapter 4.
     """
+    y, dout = np.asarray(y), np.asarray(dout)
+    _validate.same_shape("softmax_backward", "y", y, "dout", dout)
+    axis = _validate.axis("softmax_backward", y, axis)
     return y * (dout - (dout * y).sum(axis=axis, keepdims=True))
 
 
@@ -292,7 +272,10 @@ def log_softmax(x, axis=-1):
     out : ndarray, same shape as ``x``
         Log-probabilities, same dtype. Chapter 4 (cross-entropy loss).
     """
-    x = _float_array(x)
+    x = _float_array(x, "log_softmax")
+    axis = _validate.axis("log_softmax", x, axis)
+    if x.size == 0:
+        return x.copy()
     shifted = x - x.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
@@ -314,4 +297,7 @@ def log_softmax_backward(out, dout, axis=-1):
     dx : ndarray, shape ``S``
         Gradient with respect to the logits. Chapter 4.
     """
+    out, dout = np.asarray(out), np.asarray(dout)
+    _validate.same_shape("log_softmax_backward", "out", out, "dout", dout)
+    axis = _validate.axis("log_softmax_backward", out, axis)
     return dout - np.exp(out) * dout.sum(axis=axis, keepdims=True)

@@ -6,6 +6,9 @@ relative error of about 1e-8 or better. Derived in Chapter 4 (backpropagation).
 """
 import numpy as np
 
+from nnlib import _validate
+from nnlib.module import Module
+
 
 def numerical_gradient(f, x, h=1e-5):
     """Central-difference gradient of a scalar function ``f`` at ``x``.
@@ -14,34 +17,64 @@ def numerical_gradient(f, x, h=1e-5):
     ``x`` is perturbed in place and restored, so ``f`` may read it directly
     (for example a parameter's ``.data``).
 
+    Use float64. In float32 the rounding error of ``f`` (about 6e-8 relative) is divided
+    by ``2 h``, so the estimate is only good to about 1e-3 relative, however ``h`` is
+    chosen (Chapter 4 measures this). Integer and float16 arrays are refused: they
+    cannot hold ``x + h`` (the perturbation would be truncated or rounded away).
+
     Parameters
     ----------
     f : function ``f(x)``
         ``f(x)`` returns a scalar (it may ignore its argument and read ``x``
         through a closure, e.g. when ``x`` is a parameter's ``.data``).
     x : ndarray, any shape ``S``
-        Point of evaluation (use float64).
+        Point of evaluation: a float64 (or float32) NumPy array.
     h : float
-        Step size.
+        Step size, ``h > 0``.
 
     Returns
     -------
     grad : ndarray, shape ``S``
         Numerical ``df/dx``, float64. Chapter 4.
     """
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"numerical_gradient expected x to be a NumPy array (it is perturbed in place), "
+                         f"got {type(x).__name__}; pass np.array(x, dtype=np.float64)")
+    if x.dtype not in (np.float64, np.float32):
+        raise ValueError(f"numerical_gradient expected a float64 (or float32) array x, got dtype {x.dtype}: it cannot "
+                         f"hold x + h for h={h:g} (the step would be truncated or rounded away). "
+                         "Use x.astype(np.float64).")
+    h = _validate.number("numerical_gradient", "h", h, "(0, inf)")
     grad = np.zeros(x.shape, dtype=np.float64)
     flat = x.reshape(-1)
     if not np.shares_memory(flat, x):
-        raise ValueError("numerical_gradient expected a contiguous array x (it is perturbed in place)")
+        raise ValueError("numerical_gradient expected a contiguous array x (it is perturbed in place), "
+                         "got a non-contiguous view; pass np.ascontiguousarray(x)")
     for i in range(flat.size):
         old = flat[i]
         flat[i] = old + h
-        plus = float(f(x))
+        plus = _scalar(f(x))
         flat[i] = old - h
-        minus = float(f(x))
+        minus = _scalar(f(x))
         flat[i] = old
         grad.reshape(-1)[i] = (plus - minus) / (2 * h)
     return grad
+
+
+def _scalar(value):
+    """``float(value)``, after checking ``value`` is one number (what ``f`` must return)."""
+    if np.size(value) != 1:
+        raise ValueError(f"numerical_gradient expected f(x) to return one number, got an array of shape "
+                         f"{np.shape(value)}; return a scalar loss such as np.sum(out * G)")
+    return float(np.asarray(value).reshape(-1)[0])
+
+
+def _pair(who, a, b):
+    """``a`` and ``b`` as float64 arrays, after checking they have one shape."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"{who} expected arrays of equal shape, got {a.shape} and {b.shape}")
+    return a, b
 
 
 def rel_error(a, b):
@@ -59,10 +92,7 @@ def rel_error(a, b):
     error : float
         0 when equal; below 1e-7 means agreement for float64 checks. Chapter 4.
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"rel_error expected arrays of equal shape, got {a.shape} and {b.shape}")
+    a, b = _pair("rel_error", a, b)
     if a.size == 0:
         return 0.0
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)))
@@ -82,12 +112,9 @@ def normwise_error(a, b):
     Returns
     -------
     error : float
-        0 when equal (and when both are all zero). Chapters 4 and 7.
+        0 when equal (and when both are all zero). Chapter 9 (gradient checks of attention).
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"normwise_error expected arrays of equal shape, got {a.shape} and {b.shape}")
+    a, b = _pair("normwise_error", a, b)
     if a.size == 0:
         return 0.0
     scale = max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-12)
@@ -155,15 +182,24 @@ def check_module(module, x, seed=0, h=1e-5, tol=1e-7, error="entrywise"):
         A dict ``{"input": err, "0.W": err, ...}`` (no ``"input"`` for integer input);
         ``print(errors)`` shows a table. Chapter 4.
     """
-    if error not in _ERRORS:
-        raise ValueError(f"check_module: error must be 'entrywise' or 'normwise', got {error!r}")
+    if not isinstance(module, Module):
+        raise ValueError(f"check_module expected a Module, got {type(module).__name__}")
+    if not (isinstance(error, str) and error in _ERRORS):
+        raise ValueError(f"check_module expected error 'entrywise' or 'normwise', got {error!r}")
+    for name, p in module.named_parameters():
+        if p.data.dtype != np.float64:
+            raise ValueError(
+                f"check_module expected float64 parameters, got {name} of dtype {p.data.dtype}: finite "
+                "differences in float32 are only good to about 1e-3, so a correct backward pass would "
+                "look wrong. Build the module with dtype=np.float64 to check it."
+            )
     measure = _ERRORS[error]
     x = np.array(x)
     is_data = x.dtype.kind in "iub"  # token ids: no input gradient
     if not is_data:
         x = x.astype(np.float64)
     out = module(x)
-    G = np.random.default_rng(seed).standard_normal(out.shape)
+    G = _validate.generator("check_module", seed).standard_normal(out.shape)
 
     def loss(_):
         return np.sum(module(x) * G)

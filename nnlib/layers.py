@@ -1,26 +1,19 @@
-"""Layers with their own maths: Linear, Dropout, LayerNorm and BatchNorm1d.
+"""The fully connected layer and dropout: Linear and Dropout.
 
 Every layer follows the contract of ``nnlib.module.Module``: ``forward(x)``
 keeps what ``backward`` needs, ``backward(dout)`` returns ``dx`` and adds the
 parameter gradients into ``p.grad``; ``backward(dout, input_grad=False)`` skips
 ``dx`` and returns None. The containers ``Sequential`` and ``Residual`` live in
-``nnlib.module`` and are importable from here too.
+``nnlib.module``, the normalization layers ``LayerNorm`` and ``BatchNorm1d`` in
+``nnlib.normalization``; all are importable from here too.
 """
 import numpy as np
 
+from nnlib import _validate
+from nnlib._validate import input_dtype as _check_dtype  # noqa: F401 (conv and recurrent import it from here)
 from nnlib.init import INITIALIZERS
 from nnlib.module import Module, Parameter, Residual, Sequential  # noqa: F401 (re-exported)
-
-
-def _check_dtype(module, x, dtype):
-    if x.dtype != dtype:
-        hint = f"Cast the input with x.astype(np.{dtype})"
-        if np.issubdtype(x.dtype, np.floating):
-            hint += f" or create the layer with dtype=np.{x.dtype}"
-        raise ValueError(
-            f"{type(module).__name__} expected input of dtype {dtype} (the dtype of its "
-            f"parameters), got {x.dtype}: dtype mismatch between input and weights. {hint}."
-        )
+from nnlib.normalization import BatchNorm1d, LayerNorm  # noqa: F401 (re-exported)
 
 
 class Linear(Module):
@@ -35,9 +28,9 @@ class Linear(Module):
     Parameters
     ----------
     in_features : int
-        Size ``D`` of each input vector.
+        Size ``D`` of each input vector (an integer >= 1).
     out_features : int
-        Size ``M`` of each output vector.
+        Size ``M`` of each output vector (an integer >= 1).
     rng : ``numpy.random.Generator``, int or None
         Random generator or seed for the initial weights.
     dtype : ``numpy`` floating dtype
@@ -61,17 +54,34 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, *, rng=None, dtype=np.float64, init="he"):
         super().__init__()
-        if init not in INITIALIZERS:
-            raise ValueError(f"Linear: unknown init {init!r}; expected one of {sorted(INITIALIZERS)}")
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        if not (isinstance(init, str) and init in INITIALIZERS):
+            raise ValueError(f"Linear expected init to be one of {sorted(INITIALIZERS)}, got {init!r}")
+        self.in_features = _validate.integer("Linear", "in_features", in_features)
+        self.out_features = _validate.integer("Linear", "out_features", out_features)
+        dtype = _validate.float_dtype("Linear", dtype)
+        rng = _validate.generator("Linear", rng)
         W = INITIALIZERS[init]((self.in_features, self.out_features), rng, dtype=dtype)
-        self.W = Parameter(W)
-        self.b = Parameter(np.zeros(self.out_features, dtype=dtype))
+        self.W = Parameter(W)  # (D, M)
+        self.b = Parameter(np.zeros(self.out_features, dtype=dtype))  # (M,)
         self._x = None
 
     def forward(self, x):
-        x = np.asarray(x)
+        x = self._check_input(np.asarray(x))  # (..., D)
+        self._x = x
+        return x @ self.W.data + self.b.data  # out = x W + b, (..., M)
+
+    def backward(self, dout, input_grad=True):
+        dout = self._check_backward(dout)  # (..., M)
+        x = self._x.reshape(-1, self.in_features)  # (N, D), N = all leading axes
+        g = dout.reshape(-1, self.out_features)  # (N, M)
+        self.W.add_grad(x.T, g)  # dW += x^T dout, (D, M)
+        self.b.grad += g.sum(axis=0)  # db += sum_n dout, (M,)
+        if not input_grad:
+            return None
+        return dout @ self.W.data.T  # dx = dout W^T, (..., D)
+
+    def _check_input(self, x):
+        """``x`` itself, after checking it is a batch ``(N, D)`` or ``(B, T, D)`` of W's dtype."""
         D = self.in_features
         if x.ndim < 2:
             raise ValueError(
@@ -85,21 +95,8 @@ class Linear(Module):
                 f"wrong feature count. Check in_features={D} against the previous layer's "
                 "out_features or the data's number of columns."
             )
-        _check_dtype(self, x, self.W.data.dtype)
-        self._x = x
-        out = x @ self.W.data  # (..., M)
-        out += self.b.data
-        return out
-
-    def backward(self, dout, input_grad=True):
-        dout = self._check_backward(dout)  # (..., M)
-        x2 = self._x.reshape(-1, self.in_features)  # (N, D), N = all leading axes
-        d2 = dout.reshape(-1, self.out_features)  # (N, M)
-        self.W.add_grad(x2.T, d2)  # dW += x^T @ dout
-        self.b.grad += d2.sum(axis=0)  # db += sum over the batch
-        if not input_grad:
-            return None
-        return dout @ self.W.data.T  # dx = dout @ W^T, (..., D)
+        _validate.input_dtype(self, x, self.W.data.dtype)
+        return x
 
     def extra_repr(self):
         text = f"in_features={self.in_features}, out_features={self.out_features}"
@@ -126,10 +123,8 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, rng=None):
         super().__init__()
-        if not 0 <= p < 1:
-            raise ValueError(f"Dropout expected 0 <= p < 1, got p={p}")
-        self.p = float(p)
-        self.rng = np.random.default_rng(rng)  # a Generator is used as it is
+        self.p = _validate.number("Dropout", "p", p, "[0, 1)")
+        self.rng = _validate.generator("Dropout", rng)  # a Generator is used as it is
         self._scale = None
 
     def forward(self, x):
@@ -152,162 +147,3 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}"
-
-
-class LayerNorm(Module):
-    """Layer normalisation over the last axis (the features of each example/token).
-
-    ``xhat = (x - mean) / sqrt(var + eps)`` with mean and (biased) variance over
-    the last axis, then ``out = gamma * xhat + beta``. Backward:
-    ``dx = (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) / sqrt(var + eps)``
-    with ``dxhat = dout * gamma``. Chapter 5 (normalization); used in Chapter 9
-    (transformers).
-
-    Parameters
-    ----------
-    dim : int
-        Size ``D`` of the last axis. Input ``(N, D)`` or ``(B, T, D)``, output same shape.
-    eps : float
-        Added to the variance for stability.
-    dtype : ``numpy`` floating dtype
-        dtype of ``gamma`` and ``beta`` (and of the expected input).
-
-    Attributes
-    ----------
-    gamma : Parameter
-        Scale, shape ``(D,)``, initialised to ones (PyTorch: ``weight``).
-    beta : Parameter
-        Shift, shape ``(D,)``, initialised to zeros (PyTorch: ``bias``).
-    """
-
-    def __init__(self, dim, eps=1e-5, *, dtype=np.float64):
-        super().__init__()
-        self.dim = int(dim)
-        self.eps = float(eps)
-        self.gamma = Parameter(np.ones(self.dim, dtype=dtype))
-        self.beta = Parameter(np.zeros(self.dim, dtype=dtype))
-        self._cache = None
-
-    def forward(self, x):
-        x = np.asarray(x)
-        if x.ndim < 2 or x.shape[-1] != self.dim:
-            raise ValueError(
-                f"LayerNorm expected input of shape (N, {self.dim}) or (B, T, {self.dim}), got "
-                f"shape {x.shape}: wrong feature count or a 1-D batch (use x.reshape(1, -1))."
-            )
-        _check_dtype(self, x, self.gamma.data.dtype)
-        xc = x - x.mean(axis=-1, keepdims=True)
-        inv_std = 1 / np.sqrt((xc * xc).mean(axis=-1, keepdims=True) + self.eps)  # (..., 1)
-        xhat = xc * inv_std
-        self._cache = (xhat, inv_std)
-        return xhat * self.gamma.data + self.beta.data
-
-    def backward(self, dout, input_grad=True):
-        dout = self._check_backward(dout)
-        xhat, inv_std = self._cache
-        D = self.dim
-        self.gamma.grad += (dout * xhat).reshape(-1, D).sum(axis=0)
-        self.beta.grad += dout.reshape(-1, D).sum(axis=0)
-        if not input_grad:
-            return None
-        dxhat = dout * self.gamma.data
-        return inv_std * (
-            dxhat
-            - dxhat.mean(axis=-1, keepdims=True)
-            - xhat * (dxhat * xhat).mean(axis=-1, keepdims=True)
-        )
-
-    def extra_repr(self):
-        return f"{self.dim}, eps={self.eps}"
-
-
-class BatchNorm1d(Module):
-    """Batch normalisation of each feature over the batch, input ``(N, D)``.
-
-    Training: ``xhat = (x - mu_B) / sqrt(var_B + eps)`` with the batch mean and
-    biased variance per feature, ``out = gamma * xhat + beta``, and the running
-    statistics are updated as ``running = (1 - momentum) * running + momentum * stat``
-    (with the unbiased variance, as PyTorch does). Eval: the running mean and
-    variance replace the batch statistics. Chapter 5 (normalization).
-
-    Parameters
-    ----------
-    dim : int
-        Number of features ``D``. Input and output have shape ``(N, D)``.
-    eps : float
-        Added to the variance for stability.
-    momentum : float
-        Weight of the newest batch in the running statistics.
-    dtype : ``numpy`` floating dtype
-        dtype of the parameters, running statistics and expected input.
-
-    Attributes
-    ----------
-    gamma : Parameter
-        Scale, shape ``(D,)`` (PyTorch: ``weight``).
-    beta : Parameter
-        Shift, shape ``(D,)`` (PyTorch: ``bias``).
-    running_mean : ndarray, shape ``(D,)``
-        Starts at zeros.
-    running_var : ndarray, shape ``(D,)``
-        Starts at ones.
-    """
-
-    def __init__(self, dim, eps=1e-5, momentum=0.1, *, dtype=np.float64):
-        super().__init__()
-        self.dim = int(dim)
-        self.eps = float(eps)
-        self.momentum = float(momentum)
-        self.gamma = Parameter(np.ones(self.dim, dtype=dtype))
-        self.beta = Parameter(np.zeros(self.dim, dtype=dtype))
-        self.running_mean = np.zeros(self.dim, dtype=dtype)
-        self.running_var = np.ones(self.dim, dtype=dtype)
-        self._cache = None
-
-    def forward(self, x):
-        x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != self.dim:
-            raise ValueError(
-                f"BatchNorm1d expected input of shape (N, {self.dim}), got shape {x.shape}: "
-                "wrong feature count, or not a 2-D batch (use x.reshape(1, -1) for one example)."
-            )
-        _check_dtype(self, x, self.gamma.data.dtype)
-        N = x.shape[0]
-        if self.training:
-            if N < 2:
-                raise ValueError(
-                    f"BatchNorm1d expected a batch of at least 2 examples in training mode, got "
-                    f"shape {x.shape}; call model.eval() before predicting on single examples."
-                )
-            mean = x.mean(axis=0)
-            xc = x - mean
-            var = (xc * xc).mean(axis=0)
-            m = self.momentum
-            self.running_mean *= 1 - m
-            self.running_mean += m * mean
-            self.running_var *= 1 - m
-            self.running_var += (m * N / (N - 1)) * var
-        else:
-            xc = x - self.running_mean
-            var = self.running_var
-        inv_std = 1 / np.sqrt(var + self.eps)  # (D,)
-        xhat = xc * inv_std
-        self._cache = (xhat, inv_std, self.training)
-        return xhat * self.gamma.data + self.beta.data
-
-    def backward(self, dout, input_grad=True):
-        dout = self._check_backward(dout)
-        xhat, inv_std, training = self._cache
-        self.gamma.grad += (dout * xhat).sum(axis=0)
-        self.beta.grad += dout.sum(axis=0)
-        if not input_grad:
-            return None
-        dxhat = dout * self.gamma.data
-        if not training:  # running statistics are constants
-            return dxhat * inv_std
-        return inv_std * (
-            dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)
-        )
-
-    def extra_repr(self):
-        return f"{self.dim}, eps={self.eps}, momentum={self.momentum}"

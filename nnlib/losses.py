@@ -43,8 +43,14 @@ class MSELoss:
             )
         if not np.issubdtype(pred.dtype, np.floating):
             raise ValueError(f"MSELoss expected floating-point predictions, got dtype {pred.dtype}")
+        if target.dtype.kind not in "biuf":
+            raise ValueError(f"MSELoss expected numeric targets, got dtype {target.dtype}")
+        if pred.size == 0:
+            raise ValueError(f"MSELoss expected at least one prediction, got an empty array of shape "
+                             f"{pred.shape}: the mean of no errors is undefined. Check the batch slicing.")
         diff = pred - target.astype(pred.dtype, copy=False)
-        value = float(np.mean(diff * diff))
+        with np.errstate(invalid="ignore", over="ignore"):  # a non-finite loss is reported below
+            value = float(np.mean(diff * diff))
         _check_finite("MSELoss", value)
         self._diff = diff
         return value
@@ -90,6 +96,11 @@ class CrossEntropyLoss:
         if logits.dtype.kind != "f":
             raise ValueError(f"CrossEntropyLoss expected floating-point logits, got dtype {logits.dtype}")
         C = logits.shape[-1]
+        if logits.size == 0:
+            raise ValueError(
+                f"CrossEntropyLoss expected at least one example and one class, got logits of shape "
+                f"{logits.shape}: the mean over no examples is undefined. Check the batch slicing."
+            )
         if target.shape != logits.shape[:-1]:
             hint = (
                 " The labels look one-hot: pass class indices y.argmax(axis=-1)."
@@ -121,11 +132,12 @@ class CrossEntropyLoss:
         z = logits.reshape(-1, C)  # (N, C), N = all leading axes
         y = target.reshape(-1)  # (N,)
         rows = np.arange(z.shape[0])
-        shifted = z - z.max(axis=1, keepdims=True)  # (N, C), max entry 0 per row
-        correct = shifted[rows, y]  # (N,)
-        probs = np.exp(shifted, out=shifted)  # reuse the buffer
-        sums = probs.sum(axis=1)  # (N,)
-        value = float(np.log(sums).sum() - correct.sum()) / len(y)
+        with np.errstate(invalid="ignore"):  # inf - inf: a non-finite loss is reported below
+            shifted = z - z.max(axis=1, keepdims=True)  # (N, C), max entry 0 per row
+            correct = shifted[rows, y]  # (N,)
+            probs = np.exp(shifted, out=shifted)  # reuse the buffer
+            sums = probs.sum(axis=1)  # (N,)
+            value = float(np.log(sums).sum() - correct.sum()) / len(y)
         _check_finite("CrossEntropyLoss", value)
         probs /= sums[:, None]
         self._cache = (probs, y, rows, logits.shape)

@@ -1,4 +1,4 @@
-"""Parameters, the Module base class, and the containers that compose modules.
+"""The Module base class and the containers that compose modules (``Parameter`` is in ``nnlib.parameter``).
 
 A layer is a short class with two methods. ``forward(x)`` computes the output
 and keeps only what the backward pass needs; ``backward(dout)`` receives the
@@ -12,96 +12,14 @@ still accumulates its parameter gradients but does not compute the gradient
 with respect to its input, and returns None. ``fit`` uses it for the first
 layer, whose input is data (PyTorch skips that gradient too, because the data
 does not require one).
+
+One rule for a second backward pass: ``backward`` may be called again after one forward
+pass and adds the same gradients again (as PyTorch does with ``retain_graph=True``);
+call ``zero_grad()`` in between to start from zero.
 """
 import numpy as np
 
-
-class Parameter:
-    """A trainable array together with the gradient of the loss with respect to it.
-
-    Backward passes *add* into ``grad`` (gradients accumulate, as in PyTorch),
-    so call ``zero_grad()`` (or the optimizer's) before each new backward pass.
-    Derived in Chapter 4 (gradient descent).
-
-    Parameters
-    ----------
-    data : ndarray, any shape ``S``
-        The values, floating point. Stored as given (no copy, dtype kept).
-
-    Attributes
-    ----------
-    data : ndarray, shape ``S``
-        The values.
-    """
-
-    def __init__(self, data):
-        data = np.asarray(data)
-        if not np.issubdtype(data.dtype, np.floating):
-            raise ValueError(
-                f"Parameter expected a floating-point array, got dtype {data.dtype}; "
-                "create it with np.asarray(values, dtype=np.float64)"
-            )
-        self.data = data
-        self._grad = np.zeros_like(data)
-        self._zero_pending = False
-
-    # Why ``grad`` is a property: ``zero_grad()`` only marks the gradient as
-    # zero, and the array is cleared when someone first touches it. Linear's
-    # backward pass then writes ``x.T @ dout`` straight into the array instead
-    # of clearing it and adding a temporary (see ``add_grad``). Whoever reads
-    # ``p.grad`` always sees the right values.
-    @property
-    def grad(self):
-        """Gradient of the loss with respect to ``data``: an array of the same shape and dtype."""
-        if self._zero_pending:
-            self._grad.fill(0)
-            self._zero_pending = False
-        return self._grad
-
-    @grad.setter
-    def grad(self, value):
-        value = np.asarray(value)
-        if value.shape != self.data.shape:
-            raise ValueError(
-                f"Parameter.grad expected an array of shape {self.data.shape}, got {value.shape}"
-            )
-        self._grad = value
-        self._zero_pending = False
-
-    @property
-    def shape(self):
-        """The shape of ``data`` (a tuple)."""
-        return self.data.shape
-
-    @property
-    def dtype(self):
-        """The dtype of ``data``."""
-        return self.data.dtype
-
-    @property
-    def size(self):
-        """The number of scalars in ``data`` (an int)."""
-        return self.data.size
-
-    def zero_grad(self):
-        """Reset ``grad`` to zeros (the same array, cleared on first use)."""
-        self._zero_pending = True
-
-    def add_grad(self, a, b):
-        """Accumulate a matrix product into the gradient: ``grad += a @ b`` (Linear's ``dW``).
-
-        Right after ``zero_grad()`` this is ``grad = a @ b``, written straight
-        into the gradient array by ``np.matmul(a, b, out=...)``: no temporary,
-        no clearing, no addition.
-        """
-        if self._zero_pending:
-            np.matmul(a, b, out=self._grad)
-            self._zero_pending = False
-        else:
-            self._grad += a @ b
-
-    def __repr__(self):
-        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
+from nnlib.parameter import Parameter  # noqa: F401 (nnlib.module.Parameter keeps working)
 
 
 # Every call of a module at the top level (not from inside another module's forward)
@@ -159,10 +77,11 @@ class Module:
             _pass += 1
         if self._pass == _pass:
             raise ValueError(
-                f"{self!r} was called twice in one forward pass: a module keeps one input for "
-                "its backward pass, so a second use would overwrite the first and its gradients "
-                "would be wrong. Use two modules, or share weights by sharing a Parameter "
-                "(second.W = first.W), as DecoderLM(tie_embeddings=True) does."
+                f"{type(self).__name__}({self.extra_repr()}) expected one call per forward pass, "
+                "got a second call in the same pass: a module keeps one input for its backward "
+                "pass, so a second use would overwrite the first and make the gradients wrong. "
+                "Use two modules, or share weights by sharing a Parameter (second.W = first.W), "
+                "as DecoderLM(tie_embeddings=True) does."
             )
         self._pass = _pass
         _depth += 1

@@ -10,33 +10,54 @@ import math
 
 import numpy as np
 
-from nnlib.module import Parameter
+from nnlib import _validate
+from nnlib.module import Module, Parameter
 
 
 class Optimizer:
     """Base class: keeps the parameter list and implements ``zero_grad``.
 
+    Every hyperparameter is checked when the optimizer is built, as ``torch.optim`` does: a
+    value outside its range raises a ``ValueError`` naming the argument, the range and the
+    value. A ``Parameter`` listed twice is refused (it would be stepped twice per step).
+
     Parameters
     ----------
     params : list of Parameter
-        For example ``model.parameters()``.
+        For example ``model.parameters()`` (each Parameter once; not the module itself).
     lr : float
         Learning rate, ``lr > 0``.
     """
 
     def __init__(self, params, lr):
-        self.params = list(params)
+        name = type(self).__name__
+        if isinstance(params, (Module, Parameter)):
+            what = "a single Parameter: pass [p]" if isinstance(params, Parameter) else (
+                f"the module {type(params).__name__} itself: pass model.parameters()")
+            raise ValueError(f"{name} expected a list of Parameter objects such as model.parameters(), "
+                             f"got {what}")
+        try:
+            self.params = list(params)
+        except TypeError:
+            raise ValueError(f"{name} expected a list of Parameter objects such as model.parameters(), "
+                             f"got {type(params).__name__}") from None
         if not self.params:
-            raise ValueError(f"{type(self).__name__} expected a non-empty list of parameters, got none")
-        for p in self.params:
+            raise ValueError(f"{name} expected a non-empty list of parameters, got none")
+        first = {}
+        for i, p in enumerate(self.params):
             if not isinstance(p, Parameter):
                 raise ValueError(
-                    f"{type(self).__name__} expected Parameter objects, got {type(p).__name__}; "
+                    f"{name} expected Parameter objects, got {type(p).__name__} at position {i}; "
                     "pass model.parameters()"
                 )
-        if not lr > 0:
-            raise ValueError(f"{type(self).__name__} expected a learning rate lr > 0, got {lr}")
-        self.lr = float(lr)
+            if id(p) in first:
+                raise ValueError(
+                    f"{name} expected each Parameter once, got {p!r} at positions {first[id(p)]} and {i}: "
+                    "it would be updated twice per step. Pass model.parameters(), which lists a "
+                    "shared Parameter once."
+                )
+            first[id(p)] = i
+        self.lr = _validate.number(name, "lr", lr, "(0, inf)")
 
     def zero_grad(self):
         """Set ``p.grad`` to zero for every parameter."""
@@ -65,13 +86,13 @@ class SGD(Optimizer):
     momentum : float
         Momentum factor in ``[0, 1)``; 0 disables it.
     weight_decay : float
-        L2 penalty coefficient added to the gradient. Chapters 4 and 5.
+        L2 penalty coefficient added to the gradient, ``>= 0``. Chapters 4 and 5.
     """
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
         super().__init__(params, lr)
-        self.momentum = float(momentum)
-        self.weight_decay = float(weight_decay)
+        self.momentum = _validate.number("SGD", "momentum", momentum, "[0, 1)")
+        self.weight_decay = _validate.number("SGD", "weight_decay", weight_decay, "[0, inf)")
         self.velocity = [None] * len(self.params)
 
     def step(self):
@@ -106,11 +127,11 @@ class Adam(Optimizer):
     lr : float
         Learning rate (default 1e-3).
     betas : tuple of float
-        ``(b1, b2)``, decay rates of the first and second moment averages.
+        ``(b1, b2)``, decay rates of the first and second moment averages, each in ``[0, 1)``.
     eps : float
-        Added to the denominator for stability.
+        Added to the denominator for stability, ``>= 0``.
     weight_decay : float
-        L2 penalty added to the gradient (AdamW decouples it instead). Chapter 4;
+        L2 penalty added to the gradient, ``>= 0`` (AdamW decouples it instead). Chapter 4;
         weight decay in Chapter 5.
     """
 
@@ -118,9 +139,12 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr)
-        self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = float(eps)
-        self.weight_decay = float(weight_decay)
+        name = type(self).__name__
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+            raise ValueError(f"{name} expected betas to be a pair (beta1, beta2), got {betas!r}")
+        self.betas = tuple(_validate.number(name, f"betas[{i}]", b, "[0, 1)") for i, b in enumerate(betas))
+        self.eps = _validate.number(name, "eps", eps, "[0, inf)")
+        self.weight_decay = _validate.number(name, "weight_decay", weight_decay, "[0, inf)")
         self.t = 0
         self.m = [np.zeros_like(p.data) for p in self.params]
         self.v = [np.zeros_like(p.data) for p in self.params]

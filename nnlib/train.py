@@ -3,89 +3,23 @@
 ``fit`` runs minibatch gradient descent for a number of epochs and records the
 loss (and, for classification, the accuracy) on the training and validation
 sets after every epoch. Progress lines contain no timings and round floats to 4
-decimals, so a notebook's output is the same on every run. ``grad_norms``,
-``global_grad_norm`` and ``clip_grad_norm`` measure (and bound) the gradients
-after a backward pass. Chapter 5 (training in practice).
+decimals, so a notebook's output is the same on every run. ``predict``, ``evaluate``
+and ``accuracy`` measure a model; ``grad_norms``, ``global_grad_norm`` and
+``clip_grad_norm`` (in ``nnlib.grad_norm``, importable from here) measure and bound
+the gradients after a backward pass. Chapter 5 (training in practice).
 """
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnlib import _validate
 from nnlib.data import batches
+from nnlib.grad_norm import clip_grad_norm, global_grad_norm, grad_norms  # noqa: F401 (re-exported)
 from nnlib.losses import CrossEntropyLoss
-from nnlib.module import Module, Parameter
+from nnlib.module import Module
 
-
-def grad_norms(model):
-    """The Euclidean norm ``||p.grad||`` of every parameter's gradient, by name.
-
-    Read it right after a backward pass. Chapter 5 (monitoring).
-
-    Parameters
-    ----------
-    model : Module
-        Any module with parameters.
-
-    Returns
-    -------
-    norms : dict
-        ``{name: float}``, e.g. ``{"0.W": 0.31, "0.b": 0.02, ...}`` in parameter order.
-    """
-    if not isinstance(model, Module):
-        raise ValueError(f"grad_norms expected a Module, got {type(model).__name__}")
-    return {name: float(np.sqrt(np.sum(np.asarray(p.grad, dtype=np.float64) ** 2)))
-            for name, p in model.named_parameters()}
-
-
-def global_grad_norm(model):
-    """The norm of all gradients together: ``sqrt(sum over parameters of ||p.grad||**2)``.
-
-    This is the number gradient clipping compares with its threshold. Chapter 5.
-
-    Parameters
-    ----------
-    model : Module
-        Any module with parameters.
-
-    Returns
-    -------
-    norm : float
-    """
-    norms = grad_norms(model)
-    return float(np.sqrt(sum(n * n for n in norms.values())))
-
-
-def clip_grad_norm(params, max_norm):
-    """Scale all gradients down together so that their global norm is at most ``max_norm``.
-
-    With ``n = sqrt(sum_p ||p.grad||**2)``: if ``n > max_norm`` every ``p.grad`` is
-    multiplied by ``max_norm / n`` (the direction is kept, only the length shrinks),
-    as ``torch.nn.utils.clip_grad_norm_`` does. Chapters 5 and 8 (exploding gradients).
-
-    Parameters
-    ----------
-    params : list of Parameter, or a Module
-        For example ``model.parameters()``.
-    max_norm : float
-        The largest allowed global norm, ``> 0``.
-
-    Returns
-    -------
-    norm : float
-        The global norm *before* clipping.
-    """
-    params = params.parameters() if isinstance(params, Module) else list(params)
-    if not all(isinstance(p, Parameter) for p in params):
-        raise ValueError("clip_grad_norm expected a list of Parameter objects (model.parameters()), "
-                         f"got {[type(p).__name__ for p in params][:3]}")
-    if not (isinstance(max_norm, (int, float, np.integer, np.floating)) and max_norm > 0):
-        raise ValueError(f"clip_grad_norm expected max_norm > 0, got {max_norm!r}")
-    norm = float(np.sqrt(sum(float(np.sum(np.asarray(p.grad, dtype=np.float64) ** 2)) for p in params)))
-    if norm > max_norm:
-        scale = max_norm / norm
-        for p in params:
-            p.grad *= scale
-    return norm
+__all__ = ["fit", "History", "predict", "evaluate", "accuracy", "grad_norms", "global_grad_norm",
+           "clip_grad_norm"]
 
 
 def accuracy(logits, y):
@@ -104,8 +38,12 @@ def accuracy(logits, y):
         In ``[0, 1]``. Chapter 5.
     """
     logits, y = np.asarray(logits), np.asarray(y)
-    if logits.shape[:-1] != y.shape:
-        raise ValueError(f"accuracy expected labels of shape {logits.shape[:-1]}, got {y.shape}")
+    if logits.ndim < 1 or logits.shape[:-1] != y.shape:
+        raise ValueError(f"accuracy expected labels of shape {logits.shape[:-1]} (one per row of logits), "
+                         f"got {y.shape}")
+    if logits.size == 0:
+        raise ValueError(f"accuracy expected at least one example and one class, got logits of shape "
+                         f"{logits.shape}: the fraction of no examples is undefined")
     return float(np.mean(np.argmax(logits, axis=-1) == y))
 
 
@@ -121,13 +59,16 @@ def predict(model, X, batch_size=1024):
     X : ndarray, shape ``(N, D)``
         Inputs.
     batch_size : int
-        Rows per forward pass (limits memory).
+        Rows per forward pass (limits memory), an integer >= 1.
 
     Returns
     -------
     out : ndarray, shape ``(N, C)``
         The model's outputs (logits for a classifier). Chapter 5.
     """
+    _check_model("predict", model)
+    X = _check_data("predict", "X", X)
+    batch_size = _validate.integer("predict", "batch_size", batch_size)
     was_training = model.training
     model.eval()
     try:
@@ -156,6 +97,7 @@ def evaluate(model, loss_fn, X, y):
     metrics : dict
         ``{"loss": float}`` plus ``"accuracy"`` for classification. Chapter 5.
     """
+    _check_loss("evaluate", loss_fn)
     out = predict(model, X)
     metrics = {"loss": float(loss_fn(out, y))}
     if isinstance(loss_fn, CrossEntropyLoss):
@@ -217,11 +159,12 @@ def fit(model, loss_fn, optimizer, X, y, *, epochs, batch_size, rng, X_val=None,
     y : ndarray, shape ``(N,)`` or ``(N, 1)``
         Training labels or targets.
     epochs : int
-        Maximum number of passes over the training set.
+        Maximum number of passes over the training set (an integer >= 1).
     batch_size : int
-        Rows per minibatch.
+        Rows per minibatch (an integer >= 1).
     rng : ``numpy.random.Generator`` or int
-        Source of the shuffles (the run is reproducible given the same rng).
+        Source of the shuffles (the run is reproducible given the same rng). Required:
+        ``None`` is refused, because it would make the run impossible to repeat.
     X_val : ndarray, shape ``(N_val, D)``, optional
         Validation inputs.
     y_val : ndarray, shape ``(N_val,)``, optional
@@ -232,19 +175,15 @@ def fit(model, loss_fn, optimizer, X, y, *, epochs, batch_size, rng, X_val=None,
     verbose : bool
         Print one short line every ``print_every`` epochs (and for the first and last).
     print_every : int or None
-        Default: ``max(1, epochs // 10)``.
+        An integer >= 1; default ``max(1, epochs // 10)``.
 
     Returns
     -------
     history : History
         Per-epoch losses and accuracies, ``best_epoch`` and ``stopped_early``. Chapter 5.
     """
-    if early_stopping is not None and X_val is None:
-        raise ValueError("fit: early_stopping expected validation data (X_val, y_val), got none")
-    if (X_val is None) != (y_val is None):
-        raise ValueError("fit expected both X_val and y_val, or neither")
-    rng = np.random.default_rng(rng)
-    every = print_every or max(1, epochs // 10)
+    X, y, X_val, y_val, epochs, batch_size, rng, early_stopping, every = _fit_arguments(
+        model, loss_fn, optimizer, X, y, X_val, y_val, epochs, batch_size, rng, early_stopping, print_every)
     history = History()
     best_loss, best_params, waited = np.inf, None, 0
     for epoch in range(1, epochs + 1):
@@ -278,6 +217,55 @@ def fit(model, loss_fn, optimizer, X, y, *, epochs, batch_size, rng, X_val=None,
     else:
         history.best_epoch = history.epochs
     return history
+
+
+def _fit_arguments(model, loss_fn, optimizer, X, y, X_val, y_val, epochs, batch_size, rng, early_stopping,
+                   print_every):
+    """``fit``'s arguments in the form the loop uses, after checking every one of them."""
+    _check_model("fit", model)
+    _check_loss("fit", loss_fn)
+    if isinstance(optimizer, type) or not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad")):
+        raise ValueError(f"fit expected an optimizer such as SGD(model.parameters(), lr=0.1), "
+                         f"got {getattr(optimizer, '__name__', type(optimizer).__name__)}")
+    epochs = _validate.integer("fit", "epochs", epochs)
+    batch_size = _validate.integer("fit", "batch_size", batch_size)
+    rng = _validate.generator("fit", rng, allow_none=False)
+    X, y = _check_data("fit", "X", X), _check_data("fit", "y", y)
+    if len(X) != len(y):
+        raise ValueError(f"fit expected X and y of equal length (one target per example), got "
+                         f"{len(X)} and {len(y)}")
+    if (X_val is None) != (y_val is None):
+        raise ValueError(f"fit expected both X_val and y_val, or neither, got only "
+                         f"{'X_val' if y_val is None else 'y_val'}")
+    if X_val is not None:
+        X_val, y_val = _check_data("fit", "X_val", X_val), _check_data("fit", "y_val", y_val)
+    if early_stopping is not None:
+        early_stopping = _validate.integer("fit", "early_stopping", early_stopping)
+        if X_val is None:
+            raise ValueError("fit: early_stopping expected validation data (X_val, y_val), got none")
+    every = max(1, epochs // 10) if print_every is None else _validate.integer("fit", "print_every", print_every)
+    return X, y, X_val, y_val, epochs, batch_size, rng, early_stopping, every
+
+
+def _check_model(who, model):
+    if not isinstance(model, Module):
+        raise ValueError(f"{who} expected a Module as the model, got {type(model).__name__}")
+
+
+def _check_loss(who, loss_fn):
+    if isinstance(loss_fn, type) or not (callable(loss_fn) and hasattr(loss_fn, "backward")):
+        name = getattr(loss_fn, "__name__", type(loss_fn).__name__)
+        raise ValueError(f"{who} expected a loss object such as CrossEntropyLoss() (an instance, with a "
+                         f"backward method), got {name}")
+
+
+def _check_data(who, name, a):
+    """``a`` as an array, after checking it holds at least one example."""
+    a = np.asarray(a)
+    if a.ndim == 0 or len(a) == 0:
+        raise ValueError(f"{who} expected {name} with at least one example (shape (N, ...), N >= 1), "
+                         f"got shape {a.shape}")
+    return a
 
 
 def _record(history, metrics, part):

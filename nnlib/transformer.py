@@ -1,19 +1,23 @@
-"""The pre-norm transformer block, a small decoder-only language model, and parameter counts.
+"""The pre-norm transformer block and a small decoder-only language model.
 
 A block is ``x = x + attn(ln1(x))`` then ``x = x + mlp(ln2(x))`` (GPT-2's pre-norm order),
 with ``mlp = Linear(C, M) -> GELU -> Linear(M, C)``. A language model embeds token ids,
 adds positions, applies a stack of blocks, a final layer norm and a linear head that gives
 one logit per vocabulary entry at every position. Derived in Chapter 9 (transformers).
+``count_transformer_parameters`` (in ``nnlib.param_count``, importable from here) counts
+the parameters of such a model, and of Llama-style ones, from the configuration.
 """
 import math
 
 import numpy as np
 
+from nnlib import _validate
 from nnlib.activations import GELU
 from nnlib.attention import MultiHeadAttention
 from nnlib.embedding import Embedding, LearnedPositionalEmbedding, SinusoidalPositionalEncoding, check_sequence
 from nnlib.layers import LayerNorm, Linear, Sequential
 from nnlib.module import Module
+from nnlib.param_count import count_transformer_parameters  # noqa: F401 (re-exported)
 
 __all__ = ["TransformerBlock", "DecoderLM", "count_transformer_parameters"]
 
@@ -25,11 +29,12 @@ class _TanhGELU(GELU):
     ``0.5 x (1 + tanh(u))``, ``u = sqrt(2/pi) (x + 0.044715 x^3)``; derivative
     ``0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)``. Fused here so that
     backward reuses ``t`` from forward instead of recomputing it, which matters in the
-    block's hot path. Input of any shape, dtype kept.
+    block's hot path. ``GELU("tanh")`` is the readable reference: the tests check that the
+    two agree to float64 round-off. Input of any shape, dtype kept.
     """
 
-    _C = math.sqrt(2.0 / math.pi)
-    _A = 0.044715
+    _C = math.sqrt(2.0 / math.pi)  # c = sqrt(2/pi)
+    _A = 0.044715  # a
 
     def __init__(self):
         super().__init__("tanh")
@@ -39,16 +44,16 @@ class _TanhGELU(GELU):
         x = np.asarray(x)
         if x.dtype.kind != "f":
             return super().forward(x)  # raises the usual error
-        self._x = x  # the formulas of each line are those of nnlib.functional.gelu(x, "tanh")
-        t = x * x  # (..., M)
-        t *= self._C * self._A
-        t += self._C
-        t *= x  # u = sqrt(2/pi) (x + a x^3)
-        np.tanh(t, out=t)
+        self._x = x  # each line computes the formula on its right, in place
+        t = x * x  # x^2
+        t *= self._C * self._A  # c a x^2
+        t += self._C  # c (1 + a x^2)
+        t *= x  # u = c (x + a x^3)
+        np.tanh(t, out=t)  # t = tanh(u)
         self._t = t
-        out = t + 1
-        out *= x
-        out *= 0.5
+        out = t + 1  # 1 + t
+        out *= x  # x (1 + t)
+        out *= 0.5  # gelu(x) = 0.5 x (1 + t)
         return out
 
     def backward(self, dout, input_grad=True):
@@ -56,15 +61,15 @@ class _TanhGELU(GELU):
         if not input_grad:
             return None
         x, t = self._x, self._t  # the formula of nnlib.functional.gelu_grad(x, "tanh")
-        g = x * x
-        g *= 3 * self._A * self._C
-        g += self._C  # du/dx
-        g *= x
-        g *= 1 - t * t
-        g += 1
-        g += t
-        g *= 0.5  # 0.5 (1 + t) + 0.5 x (1 - t^2) du/dx
-        g *= dout
+        g = x * x  # x^2
+        g *= 3 * self._A * self._C  # 3 a c x^2
+        g += self._C  # du/dx = c (1 + 3 a x^2)
+        g *= x  # x du/dx
+        g *= 1 - t * t  # x (1 - t^2) du/dx
+        g += 1  # 1 + x (1 - t^2) du/dx
+        g += t  # (1 + t) + x (1 - t^2) du/dx
+        g *= 0.5  # gelu'(x) = 0.5 (1 + t) + 0.5 x (1 - t^2) du/dx
+        g *= dout  # dx = dout * gelu'(x)
         return g
 
 
@@ -93,7 +98,7 @@ class TransformerBlock(Module):
     rng : ``numpy.random.Generator``, int or None
         Random generator or seed.
     dtype : numpy floating dtype
-        dtype of every parameter and of the expected input.
+        ``np.float64`` (default) or ``np.float32``: the dtype of every parameter and of the expected input.
 
     Notes
     -----
@@ -102,9 +107,12 @@ class TransformerBlock(Module):
 
     def __init__(self, d_model, n_heads, d_mlp=None, causal=True, *, gelu="tanh", rng=None, dtype=np.float64):
         super().__init__()
-        rng = np.random.default_rng(rng)
-        self.d_model = int(d_model)
-        self.d_mlp = int(d_mlp) if d_mlp is not None else 4 * self.d_model
+        rng = _validate.generator("TransformerBlock", rng)
+        dtype = _validate.float_dtype("TransformerBlock", dtype)
+        self.d_model = _validate.integer("TransformerBlock", "d_model", d_model)
+        self.d_mlp = 4 * self.d_model if d_mlp is None else _validate.integer("TransformerBlock", "d_mlp", d_mlp)
+        if gelu not in ("tanh", "none"):
+            raise ValueError(f"TransformerBlock expected gelu 'tanh' or 'none', got {gelu!r}")
         self.ln1 = LayerNorm(self.d_model, dtype=dtype)
         self.attn = MultiHeadAttention(self.d_model, n_heads, causal, rng=rng, dtype=dtype)
         self.ln2 = LayerNorm(self.d_model, dtype=dtype)
@@ -152,7 +160,7 @@ class DecoderLM(Module):
     n_heads : int
         Heads per block.
     n_layers : int
-        Number of blocks ``L``.
+        Number of blocks ``L`` (>= 0).
     d_mlp : int or None
         MLP hidden width (default ``4 C``).
     positional : str
@@ -165,7 +173,7 @@ class DecoderLM(Module):
     rng : ``numpy.random.Generator``, int or None
         Random generator or seed.
     dtype : numpy floating dtype
-        dtype of all parameters.
+        ``np.float64`` (default) or ``np.float32``: the dtype of all parameters.
     """
 
     def __init__(self, vocab_size, context_length, d_model, n_heads, n_layers, d_mlp=None, *,
@@ -173,9 +181,15 @@ class DecoderLM(Module):
         super().__init__()
         if positional not in ("learned", "sinusoidal", "none"):
             raise ValueError(f"DecoderLM expected positional 'learned', 'sinusoidal' or 'none', got {positional!r}")
-        rng = np.random.default_rng(rng)
-        self.vocab_size, self.context_length = int(vocab_size), int(context_length)
-        self.d_model, self.positional, self.tie_embeddings = int(d_model), positional, bool(tie_embeddings)
+        if not isinstance(tie_embeddings, (bool, np.bool_)):
+            raise ValueError(f"DecoderLM expected tie_embeddings True or False, got {tie_embeddings!r}")
+        rng = _validate.generator("DecoderLM", rng)
+        dtype = _validate.float_dtype("DecoderLM", dtype)
+        self.vocab_size = _validate.integer("DecoderLM", "vocab_size", vocab_size)
+        self.context_length = _validate.integer("DecoderLM", "context_length", context_length)
+        self.d_model = _validate.integer("DecoderLM", "d_model", d_model)
+        n_layers = _validate.integer("DecoderLM", "n_layers", n_layers, minimum=0)
+        self.positional, self.tie_embeddings = positional, bool(tie_embeddings)
         self.tok_emb = Embedding(vocab_size, d_model, rng=rng, dtype=dtype)
         if positional == "learned":
             self.pos = LearnedPositionalEmbedding(context_length, d_model, rng=rng, dtype=dtype)
@@ -184,7 +198,7 @@ class DecoderLM(Module):
         else:
             self.pos = None
         self.blocks = [TransformerBlock(d_model, n_heads, d_mlp, causal=True, gelu=gelu, rng=rng, dtype=dtype)
-                       for _ in range(int(n_layers))]
+                       for _ in range(n_layers)]
         self.ln_f = LayerNorm(d_model, dtype=dtype)
         self.head = None if tie_embeddings else Linear(d_model, vocab_size, rng=rng, dtype=dtype, init="xavier")
         self._h = None
@@ -195,6 +209,8 @@ class DecoderLM(Module):
             raise ValueError(f"DecoderLM expected token ids of shape (B, T), got shape {ids.shape}; "
                              "for one sequence use ids[None]")
         B, T = ids.shape
+        if T == 0:
+            raise ValueError(f"DecoderLM expected sequences of at least one token, got ids of shape {ids.shape}")
         if T > self.context_length:
             raise ValueError(f"DecoderLM expected sequences of at most {self.context_length} tokens "
                              f"(its context length), got length {T}; crop to the last "
@@ -235,14 +251,18 @@ class DecoderLM(Module):
         ids : ndarray of int, shape ``(B, T0)``
             The prompts.
         n_new : int
-            Tokens to add; when the sequence outgrows the context, only its last ``context_length`` tokens are fed back.
+            Tokens to add (>= 0); when the sequence outgrows the context, only its last ``context_length`` tokens are fed back.
 
         Returns
         -------
         ndarray of int, shape ``(B, T0 + n_new)``
         """
         ids = np.asarray(ids)
-        for _ in range(int(n_new)):
+        n_new = _validate.integer("DecoderLM.generate", "n_new", n_new, minimum=0)
+        if ids.ndim != 2 or ids.shape[1] == 0:
+            raise ValueError(f"DecoderLM.generate expected prompts of shape (B, T0) with T0 >= 1, got "
+                             f"shape {ids.shape}; for one prompt use ids[None]")
+        for _ in range(n_new):
             logits = self.forward(ids[:, -self.context_length:])
             ids = np.concatenate([ids, logits[:, -1].argmax(axis=-1)[:, None]], axis=1)
         return ids
@@ -250,72 +270,3 @@ class DecoderLM(Module):
     def extra_repr(self):
         return (f"vocab_size={self.vocab_size}, context_length={self.context_length}, "
                 f"positional={self.positional!r}, tie_embeddings={self.tie_embeddings}")
-
-
-def count_transformer_parameters(n_layers, d_model, n_heads, vocab_size, context_length, d_mlp=None, *,
-                                 positional="learned", tie_embeddings=False, bias=True, head_bias=None,
-                                 breakdown=False):
-    """Number of parameters of a GPT-style decoder from its configuration.
-
-    Per block: attention ``4 C^2`` weights (+ ``4 C`` biases), MLP ``2 C M`` weights
-    (+ ``M + C`` biases), two layer norms ``4 C``; so ``12 C^2 + 13 C`` for ``M = 4C`` with
-    biases. Plus the token table ``V C``, learned positions ``T_max C``, a final layer norm
-    ``2 C``, and, unless tied to the token table, a head of ``C V`` (+ ``V`` bias).
-    The number of heads does not change the count (the heads split ``C``); it is checked only.
-    Chapter 9.
-
-    Parameters
-    ----------
-    n_layers, d_model, vocab_size, context_length : int
-        ``L``, ``C``, ``V``, ``T_max``.
-    n_heads : int or None
-        ``h``; must divide ``C``. None skips that check (useful for published tables whose
-        head count and width disagree, such as GPT-3 XL's 24 heads of 128 with ``C = 2048``).
-    d_mlp : int or None
-        MLP hidden width ``M`` (default ``4 C``).
-    positional : str
-        ``"learned"`` counts ``T_max C`` position parameters; ``"sinusoidal"``/``"none"`` count 0.
-    tie_embeddings : bool
-        The output head reuses the token table (GPT-2 and GPT-3 do: pass True). Default
-        False, as in ``DecoderLM``.
-    bias : bool
-        Linear layers inside the blocks have biases (GPT-2: yes).
-    head_bias : bool or None
-        An untied head has a bias (default: the value of ``bias``); ignored when tied.
-    breakdown : bool
-        Return a dict of the parts (and ``"total"``) instead of the total.
-
-    Returns
-    -------
-    int, or dict of int
-        Equals ``count_parameters(DecoderLM(...))`` for the same arguments (the defaults
-        agree; ``DecoderLM`` always has biases, so this holds for ``bias=True`` and
-        ``head_bias`` left at its default). The tests compare the two over a grid.
-    """
-    L, C, V, T = (int(n) for n in (n_layers, d_model, vocab_size, context_length))
-    h = 1 if n_heads is None else int(n_heads)
-    if h < 1 or C % h:
-        raise ValueError(f"count_transformer_parameters expected d_model divisible by n_heads, "
-                         f"got d_model={C} and n_heads={h}")
-    if positional not in ("learned", "sinusoidal", "none"):
-        raise ValueError(f"count_transformer_parameters expected positional 'learned', 'sinusoidal' "
-                         f"or 'none', got {positional!r}")
-    M = int(d_mlp) if d_mlp is not None else 4 * C
-    b = 1 if bias else 0
-    head_bias = bias if head_bias is None else head_bias
-    attention = 4 * C * C + b * 4 * C  # W_qkv (C, 3C) and W_o (C, C), with biases 3C + C
-    mlp = 2 * C * M + b * (M + C)
-    norms = 2 * (2 * C)
-    per_block = attention + mlp + norms
-    parts = {
-        "token embeddings": V * C,
-        "positions": T * C if positional == "learned" else 0,
-        "blocks": L * per_block,
-        "final norm": 2 * C,
-        "head": 0 if tie_embeddings else C * V + (V if head_bias else 0),
-    }
-    total = sum(parts.values())
-    if breakdown:
-        return {"per block": per_block, "attention per block": attention, "mlp per block": mlp, **parts,
-                "total": total}
-    return total

@@ -213,3 +213,18 @@ def test_learned_positions_gradcheck():
 def test_positions_reject_a_sequence_longer_than_the_context(make):
     with pytest.raises(ValueError, match="at most 4 positions"):
         make()(np.zeros((1, 5, 2)))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4, 4), (5, 7)])
+def test_in_place_softmax_helpers_equal_the_readable_functions(shape):
+    # The fused forms in attention.py against nnlib.functional, to float64 round-off.
+    from nnlib import functional as F
+    from nnlib.attention import _softmax_backward_inplace, _softmax_inplace
+
+    rng = np.random.default_rng(0)
+    S = rng.standard_normal(shape) * 4
+    dA = rng.standard_normal(shape)
+    A = _softmax_inplace(S.copy())
+    np.testing.assert_allclose(A, F.softmax(S), rtol=1e-14, atol=1e-16)
+    dS = _softmax_backward_inplace(A, dA.copy())
+    np.testing.assert_allclose(dS, F.softmax_backward(A, dA), rtol=1e-13, atol=1e-15)

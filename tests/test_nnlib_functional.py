@@ -108,5 +108,5 @@ def test_integer_input_becomes_float64():
 
 
 def test_gelu_rejects_unknown_approximation():
-    with pytest.raises(ValueError, match="approximate must be 'none' or 'tanh'"):
+    with pytest.raises(ValueError, match="gelu expected approximate 'none' or 'tanh', got 'fast'"):
         F.gelu(np.zeros(2), approximate="fast")

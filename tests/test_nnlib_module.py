@@ -107,3 +107,33 @@ def test_public_names_are_exported_at_the_top_level():
                 assert getattr(nnlib, name) is getattr(mod, name)
                 assert name in nnlib.__all__
     assert nnlib.fit is train.fit and nnlib.autograd.Value and nnlib.gradcheck.check_module
+
+
+def test_import_paths_kept_after_the_split():
+    # Parameter, the normalization layers, the gradient norms and the parameter counter moved
+    # to files of their own; every path notebooks and tests use still works.
+    import nnlib
+    from nnlib import grad_norm, layers, module, normalization, param_count, parameter, train, transformer
+
+    assert module.Parameter is parameter.Parameter is nnlib.Parameter
+    assert layers.LayerNorm is normalization.LayerNorm is nnlib.LayerNorm
+    assert layers.BatchNorm1d is normalization.BatchNorm1d is nnlib.BatchNorm1d
+    assert layers.Sequential is module.Sequential and layers.Residual is module.Residual
+    assert train.clip_grad_norm is grad_norm.clip_grad_norm is nnlib.clip_grad_norm
+    assert train.grad_norms is grad_norm.grad_norms and train.global_grad_norm is grad_norm.global_grad_norm
+    assert transformer.count_transformer_parameters is param_count.count_transformer_parameters
+    from nnlib.layers import _check_dtype  # used by the convolutional and recurrent layers
+    with pytest.raises(ValueError, match="Linear expected input of dtype float64"):
+        _check_dtype(Linear(2, 2), np.ones((1, 2), np.float32), np.float64)
+
+
+def test_import_nnlib_loads_no_plotting_or_notebook_machinery():
+    import subprocess
+    import sys
+
+    code = ("import sys, time; t = time.perf_counter(); import nnlib; dt = time.perf_counter() - t; "
+            "print(sorted(m for m in ('matplotlib', 'IPython', 'ipywidgets', 'scipy', 'sklearn', 'torch') "
+            "if m in sys.modules)); print(dt)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "[]", out[0]  # scipy comes only with exact GELU, sklearn only with load_digits
+    assert float(out[1]) < 5.0  # typically ~0.1 s; generous for a loaded 2-core machine

@@ -71,7 +71,7 @@ def test_train_perceptron_rejects_bad_input():
         train_perceptron(BOOL, np.array([0, 1, 1]))
     with pytest.raises(ValueError, match="labels 0 or 1"):
         train_perceptron(BOOL, np.array([0, 1, 2, 1]))
-    with pytest.raises(ValueError, match="lr > 0"):
+    with pytest.raises(ValueError, match=r"train_perceptron expected lr in \(0, inf\), got lr=0"):
         train_perceptron(BOOL, np.array([0, 1, 1, 1]), lr=0)
     with pytest.raises(ValueError, match="max_epochs"):
         train_perceptron(BOOL, np.array([0, 1, 1, 1]), max_epochs=0)

@@ -201,3 +201,55 @@ def test_count_agrees_with_decoder_lm_with_the_same_arguments(positional, tie, L
     kwargs = {"positional": positional} if tie is None else {"positional": positional, "tie_embeddings": tie}
     lm = DecoderLM(V, T, C, h, L, M, rng=0, **kwargs)
     assert count_transformer_parameters(L, C, h, V, T, M, **kwargs) == count_parameters(lm)
+
+
+# ---- Llama-style configurations (Chapter 10) ---------------------------------------------------
+
+def llama_shapes(L, C, h, g, M, V):
+    """Every weight of a Llama model, as the shapes of its published checkpoints list them."""
+    d = C // h
+    shapes = [(V, C)]  # embed_tokens
+    for _ in range(L):
+        shapes += [(h * d, C), (g * d, C), (g * d, C), (C, h * d)]  # q_proj, k_proj, v_proj, o_proj
+        shapes += [(M, C), (M, C), (C, M)]  # gate_proj, up_proj, down_proj
+        shapes += [(C,), (C,)]  # input_layernorm, post_attention_layernorm (RMSNorm scales)
+    return shapes + [(C,), (V, C)]  # final norm, lm_head (not tied)
+
+
+LLAMA = {"Llama 2 7B": (32, 4096, 32, 32, 11008, 32000, 6_738_415_616),
+         "Llama 2 70B": (80, 8192, 64, 8, 28672, 32000, 68_976_648_192)}
+
+
+@pytest.mark.parametrize("name", list(LLAMA))
+def test_llama_2_sizes(name):
+    L, C, h, g, M, V, published = LLAMA[name]
+    by_shapes = sum(int(np.prod(s)) for s in llama_shapes(L, C, h, g, M, V))
+    counted = count_transformer_parameters(L, C, h, V, 4096, M, positional="none", bias=False,
+                                           mlp="swiglu", norm="rmsnorm", n_kv_heads=g)
+    assert counted == by_shapes == published
+
+
+def test_llama_options_part_by_part():
+    C, M, h, g, L, V = 16, 40, 4, 2, 3, 11
+    d, kv = C // h, g * C // h
+    parts = count_transformer_parameters(L, C, h, V, 8, M, positional="none", mlp="swiglu", norm="rmsnorm",
+                                         n_kv_heads=g, breakdown=True)
+    assert parts["attention per block"] == 2 * C * C + 2 * C * kv + (2 * C + 2 * kv)  # with biases
+    assert parts["mlp per block"] == 3 * C * M + 2 * M + C
+    assert parts["per block"] == parts["attention per block"] + parts["mlp per block"] + 2 * C
+    assert parts["final norm"] == C and parts["positions"] == 0
+    # grouped-query attention only shrinks W_k and W_v; with g = h it is ordinary attention
+    full = count_transformer_parameters(L, C, h, V, 8, M, n_kv_heads=h)
+    assert full == count_transformer_parameters(L, C, h, V, 8, M)
+    fewer = count_transformer_parameters(L, C, h, V, 8, M, n_kv_heads=g, bias=False)
+    assert count_transformer_parameters(L, C, h, V, 8, M, bias=False) - fewer == L * 2 * C * (h - g) * d
+    # layernorm has 2C per norm (scale and shift), rmsnorm C: 2L + 1 norms
+    assert (count_transformer_parameters(L, C, h, V, 8, M) - count_transformer_parameters(
+        L, C, h, V, 8, M, norm="rmsnorm")) == (2 * L + 1) * C
+
+
+@pytest.mark.parametrize("L,C,h,V,T,M", [(1, 8, 2, 11, 5, None), (2, 12, 3, 7, 9, 20)])
+def test_count_equals_decoder_lm_for_the_options_it_builds(L, C, h, V, T, M):
+    lm = DecoderLM(V, T, C, h, L, M, rng=0)
+    assert count_transformer_parameters(L, C, h, V, T, M, mlp="gelu", norm="layernorm", n_kv_heads=h,
+                                        bias=True) == count_parameters(lm)

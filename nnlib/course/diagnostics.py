@@ -16,6 +16,7 @@ Bad input raises a ``ValueError`` that names what was expected and what arrived.
 """
 import numpy as np
 
+from nnlib import _validate
 from nnlib.activations import ReLU
 from nnlib.layers import Sequential
 from nnlib.module import Module
@@ -204,8 +205,12 @@ def confusion_matrix(y_true, y_pred, n_classes=None):
             raise ValueError(f"confusion_matrix expected labels >= 0 in {name}, got {y.min()}")
     top = int(max(y_true.max(initial=-1), y_pred.max(initial=-1))) + 1
     if n_classes is None:
+        if top == 0:
+            raise ValueError("confusion_matrix expected at least one label (or n_classes), got empty "
+                             "y_true and y_pred")
         n_classes = top
-    elif top > n_classes:
+    n_classes = _validate.integer("confusion_matrix", "n_classes", n_classes)
+    if top > n_classes:
         raise ValueError(f"confusion_matrix expected labels below n_classes={n_classes}, got a label {top - 1}")
     C = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(C, (y_true.astype(np.int64), y_pred.astype(np.int64)), 1)
@@ -229,8 +234,7 @@ def format_stats(stats, keys=("mean", "std", "zero_fraction"), every=1):
     text : str
         Floats in scientific notation with 2 decimals (stable across runs).
     """
-    if every < 1:
-        raise ValueError(f"format_stats expected every >= 1, got {every}")
+    every = _validate.integer("format_stats", "every", every)
     header = f"{'layer':>5} {'type':<10}" + "".join(f"{k:>14}" for k in keys)
     rows = [header]
     for i, s in enumerate(stats):

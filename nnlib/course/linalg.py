@@ -11,14 +11,22 @@ __all__ = ["euclidean_distance", "cosine_similarity", "cosine_distance", "angula
 
 
 def _pair(u, v, who):
-    u, v = np.asarray(u, dtype=float), np.asarray(v, dtype=float)
+    u, v = _numbers(u, who), _numbers(v, who)
     if u.ndim == 0 or v.ndim == 0:
         raise ValueError(f"{who}: expected vectors (1-D) or batches of vectors (2-D, one per row), "
                          f"got arrays of shapes {u.shape} and {v.shape}")
     if u.shape[-1] != v.shape[-1]:
-        raise ValueError(f"{who}: the vectors must have the same length, got {u.shape[-1]} and {v.shape[-1]} "
+        raise ValueError(f"{who}: expected vectors of the same length, got {u.shape[-1]} and {v.shape[-1]} "
                          f"(shapes {u.shape} and {v.shape})")
     return u, v
+
+
+def _numbers(a, who):
+    """``a`` as a float64 array, after checking it holds real numbers."""
+    a = np.asarray(a)
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"{who}: expected vectors of real numbers, got an array of dtype {a.dtype}")
+    return a.astype(np.float64)
 
 
 def euclidean_distance(u, v):
@@ -53,8 +61,8 @@ def cosine_similarity(u, v):
     u, v = _pair(u, v, "cosine_similarity")
     nu, nv = np.linalg.norm(u, axis=-1), np.linalg.norm(v, axis=-1)
     if np.any(nu == 0) or np.any(nv == 0):
-        raise ValueError("cosine_similarity: a zero vector has no direction, so its angle to another "
-                         "vector is undefined; remove all-zero vectors first")
+        raise ValueError("cosine_similarity: expected non-zero vectors, got a zero vector: it has no "
+                         "direction, so its angle to another vector is undefined; remove all-zero vectors first")
     return np.clip(np.sum(u * v, axis=-1) / (nu * nv), -1.0, 1.0)
 
 
@@ -117,7 +125,7 @@ def nearest_neighbors(query, X, k=1, metric="euclidean"):
     array of int, shape (k,)
     """
     X = np.atleast_2d(X)
-    if not 1 <= k <= len(X):
-        raise ValueError(f"nearest_neighbors: k must be between 1 and {len(X)} (the number of rows), got {k}")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= len(X):
+        raise ValueError(f"nearest_neighbors: expected k between 1 and {len(X)} (the number of rows), got {k!r}")
     d = pairwise_distances(np.asarray(query)[None, :], X, metric)[0]
     return np.argsort(d, kind="stable")[:k]

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnlib import _validate
+
 __all__ = ["threshold_unit", "PerceptronResult", "train_perceptron"]
 
 
@@ -27,6 +29,8 @@ def _batch(X, who, n_features=None):
     if X.dtype.kind not in "biuf":
         raise ValueError(f"{who}: expected numbers in X, got dtype {X.dtype}")
     X = X.astype(np.float64)
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{who}: expected finite inputs in X, got NaN or inf")
     if X.ndim == 1:
         X = X.reshape(1, -1)
     if X.ndim != 2:
@@ -61,8 +65,9 @@ def threshold_unit(X, w, theta):
         raise ValueError(f"threshold_unit: expected a weight vector w of shape (D,), got shape {w.shape}")
     if not np.isscalar(theta) and np.ndim(theta) != 0:
         raise ValueError(f"threshold_unit: expected a single number theta, got shape {np.shape(theta)}")
+    theta = _validate.number("threshold_unit", "theta", np.asarray(theta).item(), "(-inf, inf)")
     X = _batch(X, "threshold_unit", n_features=w.shape[0])
-    return (X @ w > float(theta)).astype(np.float64)
+    return (X @ w > theta).astype(np.float64)
 
 
 @dataclass
@@ -136,20 +141,20 @@ def train_perceptron(X, y, *, lr=1.0, max_epochs=100, w0=None, b0=0.0, rng=None)
         raise ValueError(f"train_perceptron: expected labels y of shape ({N},) (one per row of X), got shape {y.shape}")
     if not np.all((y == 0) | (y == 1)):
         raise ValueError(f"train_perceptron: expected labels 0 or 1, got the values {np.unique(y).tolist()}")
-    if not lr > 0:
-        raise ValueError(f"train_perceptron: expected a learning rate lr > 0, got {lr}")
-    if int(max_epochs) != max_epochs or max_epochs < 1:
-        raise ValueError(f"train_perceptron: expected a positive whole number max_epochs, got {max_epochs}")
+    lr = _validate.number("train_perceptron", "lr", lr, "(0, inf)")
+    max_epochs = _validate.integer("train_perceptron", "max_epochs", max_epochs)
     w = np.zeros(D) if w0 is None else np.array(w0, dtype=np.float64)
     if w.shape != (D,):
         raise ValueError(f"train_perceptron: expected w0 of shape ({D},), got shape {w.shape}")
-    b = float(b0)
+    b = _validate.number("train_perceptron", "b0", b0, "(-inf, inf)")
+    if not np.all(np.isfinite(w)):
+        raise ValueError("train_perceptron: expected finite initial weights w0, got NaN or inf")
     y = y.astype(np.float64)
-    gen = None if rng is None else (rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng))
+    gen = None if rng is None else _validate.generator("train_perceptron", rng)
 
     history = [(w.copy(), b)]
     mistakes = []
-    for epoch in range(1, int(max_epochs) + 1):
+    for epoch in range(1, max_epochs + 1):
         order = np.arange(N) if gen is None else gen.permutation(N)
         n_wrong = 0
         for i in order:
@@ -162,4 +167,4 @@ def train_perceptron(X, y, *, lr=1.0, max_epochs=100, w0=None, b0=0.0, rng=None)
         mistakes.append(n_wrong)
         if n_wrong == 0:
             return PerceptronResult(w, b, True, epoch, len(history) - 1, mistakes, history)
-    return PerceptronResult(w, b, False, int(max_epochs), len(history) - 1, mistakes, history)
+    return PerceptronResult(w, b, False, max_epochs, len(history) - 1, mistakes, history)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnlib import _validate
 from nnlib.activations import LeakyReLU, ReLU
 from nnlib.layers import Linear, Sequential
 from nnlib.module import Module
@@ -103,12 +104,17 @@ def _check_model(model):
     if linears[0].in_features != 1:
         raise ValueError(f"piecewise: expected a network on one input (first Linear with in_features=1), "
                          f"got in_features={linears[0].in_features}")
+    for i, lin in enumerate(linears):
+        if not (np.all(np.isfinite(lin.W.data)) and np.all(np.isfinite(lin.b.data))):
+            raise ValueError(f"piecewise: expected finite weights and biases, got NaN or inf in Linear "
+                             f"layer {i}: the pieces of such a network are undefined (has training diverged?)")
     return layers
 
 
 def _check_interval(lo, hi):
-    lo, hi = float(lo), float(hi)
-    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+    lo = _validate.number("piecewise", "lo", lo, "(-inf, inf)")
+    hi = _validate.number("piecewise", "hi", hi, "(-inf, inf)")
+    if not lo < hi:
         raise ValueError(f"piecewise: expected a finite interval lo < hi, got lo={lo}, hi={hi}")
     return lo, hi
 
@@ -178,8 +184,7 @@ def linear_pieces(model, lo, hi, *, rtol=1e-9):
     """
     layers = _check_model(model)
     lo, hi = _check_interval(lo, hi)
-    if not rtol > 0:
-        raise ValueError(f"linear_pieces expected rtol > 0, got {rtol}")
+    rtol = _validate.number("linear_pieces", "rtol", rtol, "(0, 1)")
     min_gap = rtol * (hi - lo)
     edges = np.array([lo, hi])
     slopes, intercepts = np.ones((1, 1)), np.zeros((1, 1))  # the identity x -> x, (P, K)
@@ -276,10 +281,8 @@ def sawtooth_network(depth, width=2):
     Sequential
         ``Linear(1, width), ReLU, (Linear(width, width), ReLU) * (depth - 1), Linear(width, 1)``.
     """
-    if int(depth) != depth or depth < 1 or int(width) != width or width < 2:
-        raise ValueError(f"sawtooth_network expected integers depth >= 1 and width >= 2, got depth={depth}, "
-                         f"width={width}")
-    depth, width = int(depth), int(width)
+    depth = _validate.integer("sawtooth_network", "depth", depth, minimum=1)
+    width = _validate.integer("sawtooth_network", "width", width, minimum=2)
     zig = width * np.array([1.0] + [2.0 * (-1) ** j for j in range(1, width)])  # output weights of Z
     thresholds = -np.arange(width) / width  # biases: u_j = ReLU(t - j / width)
     weights = [np.ones((1, width))] + [np.outer(zig, np.ones(width))] * (depth - 1) + [zig[:, None]]
