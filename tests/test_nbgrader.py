@@ -4,15 +4,21 @@
   tools/nbgrader_metadata.py derives it from the exercise structure: solution cells are
   solution=true and editable, check cells grade=true with points and locked, every other
   cell locked; grade_ids unique (across the course) and valid for nbgrader's own validator.
-- The real nbgrader, on Chapter 1 in a temporary course: `nbgrader generate_assignment`
-  releases a notebook without solutions whose code equals what `make student` writes, and
-  `nbgrader autograde` gives the solutions (submitted as a student's work) full marks and
-  the untouched release zero.
+- The real nbgrader, on Chapter 1 in a temporary course, run once for the whole file (one
+  generate_assignment, then the autograding of two submissions, through nbgrader's Python
+  API): the release has no solution and equals what `make student` writes; the solutions
+  submitted as a student's work get full marks and the stubs none; and a student who
+  replaces a check function or rebinds `checks` in a solution cell gets no marks for the
+  wrong answers behind them, because each check cell of the nbgrader source starts with a
+  hidden test that re-imports the checks (tools/student.py). In-process, the same cheats
+  pass the check cells as students see them.
 """
+import contextlib
+import importlib
+import io
 import os
-import shutil
-import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -102,62 +108,159 @@ def test_stamping_refuses_bad_markers():
 
 
 # ---- the real nbgrader -----------------------------------------------------------------------
+# Through nbgrader's own Python API (NbGraderAPI, which its formgrader uses): the same
+# GenerateAssignment and Autograde converters that `nbgrader generate_assignment` and
+# `nbgrader autograde` run, configured from the course's nbgrader_config.py, but imported
+# once: each start of the command line costs about 5 s of CPU before it does anything.
 
-def nbgrader(course, *args):
-    """Run the venv's nbgrader in the course folder; its bin/ goes first on PATH (for alembic)."""
-    exe = BIN / "nbgrader"
-    if not exe.exists():
+@contextlib.contextmanager
+def nbgrader_environment():
+    """The venv's bin/ first on PATH (nbgrader runs `alembic` for its database) and one BLAS thread."""
+    if not (BIN / "nbgrader").exists():
         pytest.fail(f"nbgrader is not installed in {BIN}: {PIN}")
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    result = subprocess.run([str(exe), *args], cwd=course, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        mp.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            mp.setenv(var, "1")
+        warnings.simplefilter("ignore")   # nbgrader's own SQLAlchemy warnings
+        yield
 
 
-def test_real_nbgrader_releases_no_solution_and_grades_the_solutions_full_marks(tmp_path):
+def nbgrader_api(course):
+    """NbGraderAPI for the course folder, configured by its nbgrader_config.py."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+def succeeded(result, what):
+    assert result["success"], f"nbgrader {what} failed:\n{result.get('error', '')[-3000:]}\n{result.get('log', '')[-3000:]}"
+
+
+# What a student who cheats writes into two solution cells: one replaces a function of the
+# checks module, the other rebinds the name `checks`; both answers are wrong.
+CHEATS = {
+    "vectors-euclidean": (
+        "from nnlib.course import checks as _c\n"
+        "_c.check_function = lambda *args, **kwargs: print('\u2714 all right')\n"
+        "def my_euclidean_distance(u, v):\n"
+        "    return 0.0"),
+    "vectors-count": (
+        "class _AlwaysRight:\n"
+        "    def __getattr__(self, name):\n"
+        "        return lambda *args, **kwargs: print('\u2714 all right')\n"
+        "checks = _AlwaysRight()\n"
+        "def count_mlp_parameters(sizes):\n"
+        "    return 0, 0"),
+}
+
+
+# The second submission leaves these exercises as released (the stubs).
+LEFT_UNSOLVED = ("vectors-cosine", "vectors-metric", "vectors-angle", "vectors-batch")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Chapter 1 through the real nbgrader, once: generate_assignment, then one autograde of
+    two submissions: the solutions ("solver"), and a mixed one ("mixed") that solves some
+    exercises, leaves the stubs of LEFT_UNSOLVED and cheats in two (CHEATS)."""
     path, nb, exercises = COURSE[0]   # Chapter 1
-    course, assignment, name = tmp_path / "course", "ch01", path.name
+    course, assignment, name = tmp_path_factory.mktemp("nbgrader") / "course", "ch01", path.name
     (course / "source" / assignment).mkdir(parents=True)
     (course / "nbgrader_config.py").write_text(
         "c = get_config()\n"
         f"c.CourseDirectory.root = {str(course)!r}\n"
         "c.CourseDirectory.course_id = 'nnfs-test'\n"
         "c.Execute.timeout = 300\n")
-    assert student.main(["--nbgrader-source", "--from", str(path.parent),
-                         "--output-dir", str(course / "source" / assignment)]) == 0
-    for other in (course / "source" / assignment).iterdir():
-        if other.name != name:
-            other.unlink()  # only Chapter 1 in this assignment
+    source_path = course / "source" / assignment / name
+    student.write(student.student_notebook(nb, nbgrader_source=True, path=path), source_path)
+    with nbgrader_environment():
+        api = nbgrader_api(course)
+        succeeded(api.generate_assignment(assignment, force=True), "generate_assignment")
+    release_path = course / "release" / assignment / name
 
-    nbgrader(course, "generate_assignment", assignment, "--force")
-    release = nbformat.read(course / "release" / assignment / name, as_version=4)
-    source_code = [c for c in nbformat.read(course / "source" / assignment / name, as_version=4).cells
-                   if c.cell_type == "code"]
+    source = nbformat.read(source_path, as_version=4)
+    mixed = nbformat.read(release_path, as_version=4)
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    for cell in mixed.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        ex_id = grade_id.removesuffix("-solution")
+        if ex_id in CHEATS:
+            cell.source = CHEATS[ex_id]
+        elif grade_id in answers and ex_id not in LEFT_UNSOLVED:
+            cell.source = answers[grade_id]   # the student writes the solution into the release
+    with nbgrader_environment():
+        for student_id, notebook in (("solver", source), ("mixed", mixed)):
+            (course / "submitted" / student_id / assignment).mkdir(parents=True)
+            nbformat.write(notebook, str(course / "submitted" / student_id / assignment / name))
+            succeeded(api.autograde(assignment, student_id, force=True), f"autograde of {student_id}")
+
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        scores = {sid: {g.name: (g.score, g.max_score)
+                        for g in gb.find_submission_notebook(path.stem, assignment, sid).grades}
+                  for sid in ("solver", "mixed")}
+    return dict(path=path, nb=nb, exercises=exercises, source=source,
+                release=nbformat.read(release_path, as_version=4), scores=scores)
+
+
+def test_real_nbgrader_releases_no_solution_and_what_make_student_writes(graded):
+    nb, exercises, release = graded["nb"], graded["exercises"], graded["release"]
+    source_code = [c for c in graded["source"].cells if c.cell_type == "code"]
     released_code = [c for c in release.cells if c.cell_type == "code"]
     secret = {line.strip() for c in source_code for line in en.solution_lines(c.source) if line.strip()}
     secret -= {line.strip() for c in source_code for line in en.strip_solutions(c.source).splitlines()}
     for i, cell in enumerate(release.cells):
         leaked = [line for line in cell.source.splitlines()
-                  if line.strip() in secret or (cell.cell_type == "code" and "SOLUTION" in line)]
-        assert leaked == [], f"nbgrader's release, cell {i}, still has solution lines: {leaked}"
+                  if line.strip() in secret or (cell.cell_type == "code" and ("SOLUTION" in line or "HIDDEN" in line))]
+        assert leaked == [], f"nbgrader's release, cell {i}, still has solution or hidden-test lines: {leaked}"
     ours = [c.source for c in student.student_notebook(nb).cells if c.cell_type == "code"]
     assert [c.source for c in released_code] == ours, "nbgrader's release differs from make student's notebook"
     assert sum(nbgrader_meta(c)["solution"] for c in released_code) == len(exercises)
 
-    submitted = course / "submitted"
-    (submitted / "solver" / assignment).mkdir(parents=True)
-    (submitted / "idle" / assignment).mkdir(parents=True)
-    shutil.copy(course / "source" / assignment / name, submitted / "solver" / assignment / name)
-    shutil.copy(course / "release" / assignment / name, submitted / "idle" / assignment / name)
-    nbgrader(course, "autograde", assignment, "--force")
 
-    from nbgrader.api import Gradebook
-    full = sum(nbgrader_metadata.POINTS[ex.difficulty] for ex in exercises)
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        solver = gb.find_submission_notebook(path.stem, assignment, "solver")
-        idle = gb.find_submission_notebook(path.stem, assignment, "idle")
-        scores = {g.name: (g.score, g.max_score) for g in solver.grades}
-        assert scores == {f"{ex.id}-check": (nbgrader_metadata.POINTS[ex.difficulty],) * 2 for ex in exercises}, scores
-        assert solver.score == solver.max_score == full, f"the solutions scored {solver.score} of {solver.max_score}"
-        assert idle.score == 0 and idle.max_score == full, f"the unsolved release scored {idle.score} of {full}"
+def test_real_nbgrader_gives_solutions_full_marks_and_stubs_none(graded):
+    exercises, scores = graded["exercises"], graded["scores"]
+    full = {f"{ex.id}-check": (nbgrader_metadata.POINTS[ex.difficulty],) * 2 for ex in exercises}
+    assert scores["solver"] == full, scores["solver"]
+    for ex in exercises:
+        if ex.id not in CHEATS:
+            score, most = scores["mixed"][f"{ex.id}-check"]
+            want = 0 if ex.id in LEFT_UNSOLVED else most
+            assert score == want, f"{ex.id}: {'the stub' if want == 0 else 'the solution'} earned {score} of {most}"
+
+
+def test_a_replaced_check_earns_no_marks_under_real_autograde(graded):
+    """The hidden test of each check re-imports the checks, so both cheats fail their exercise."""
+    for ex_id in CHEATS:
+        score, most = graded["scores"]["mixed"][f"{ex_id}-check"]
+        assert score == 0, f"{ex_id}: a wrong answer behind a replaced check earned {score} of {most}"
+
+
+def test_without_the_hidden_test_the_cheats_would_pass():
+    """The threat is real: run in-process, each cheat passes its check cell as the students see
+    it, and fails once the hidden test of the nbgrader source runs first."""
+    path, nb, exercises = COURSE[0]
+    source = student.student_notebook(nb, nbgrader_source=True, path=path)
+    checks_by_id = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+                    if c.metadata.get("nbgrader", {}).get("grade")}
+    setup = "\n".join(student.setup_imports([c for c in nb.cells[:exercises[0].start]]))
+    for ex_id, cheat in CHEATS.items():
+        visible = nb.cells[next(ex.check for ex in exercises if ex.id == ex_id)].source
+        for check, should_pass in ((visible, True), (checks_by_id[f"{ex_id}-check"], False)):
+            ns = {}
+            exec(setup + "\nrng = np.random.default_rng(1)", ns)
+            exec(cheat, ns)
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    exec(check, ns)
+                passed = True
+            except AssertionError:
+                passed = False
+            finally:
+                importlib.reload(importlib.import_module("nnlib.course.checks"))
+            assert passed == should_pass, (f"{ex_id}: the cheat {'passes' if passed else 'fails'} "
+                                           f"the check {'without' if should_pass else 'with'} the hidden test")

@@ -8,6 +8,7 @@ import ast
 import importlib
 import pkgutil
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -18,6 +19,8 @@ from IPython.core.inputtransformer2 import TransformerManager
 import nnlib
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import exercise_notebooks as en  # noqa: E402
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
 EXERCISE_NOTEBOOKS = [p for p in NOTEBOOKS if p.stem.endswith("_exercises")]
 IDS = [p.name for p in NOTEBOOKS]
@@ -201,8 +204,10 @@ def test_exercise_notebook_follows_the_format(path):
         assert ":class: dropdown" in sol_body, f"{path.name}: solution {k + 1} must be a dropdown (hidden by default)"
         text = nb.cells[i0].source
         meta = nb.cells[i0].metadata.get("exercise", {})
-        assert set(meta) == {"id", "chapter", "title", "difficulty", "minutes", "objective"}, (
-            f"{path.name}: exercise {k + 1} needs metadata id, chapter, title, difficulty, minutes, objective; has {sorted(meta)}")
+        required = {"id", "chapter", "title", "difficulty", "minutes", "objective"}
+        assert required <= set(meta) <= required | {"topics"}, (
+            f"{path.name}: exercise {k + 1} needs metadata id, chapter, title, difficulty, minutes, objective "
+            f"(and topics); has {sorted(meta)}")
         assert meta["id"] == label.group(1) and meta["difficulty"] in ("easy", "medium", "hard"), (
             f"{path.name}: exercise {k + 1}: metadata id must equal the label and difficulty be easy/medium/hard")
         assert path.stem.startswith(f"{meta['chapter']:02d}_"), f"{path.name}: exercise {k + 1} names chapter {meta['chapter']}"
@@ -215,6 +220,51 @@ def test_exercise_notebook_follows_the_format(path):
         following = next((c for c in nb.cells[i3 + 1:] if c.cell_type == "code"), None)
         assert following is not None and "checks." in following.source, (
             f"{path.name}: exercise {k + 1} needs a check cell (using nnlib.course.checks) right after its solution")
+
+
+# Exercise notebooks not yet converted to the scaffolded format are listed in
+# tests/mutations/pending.txt; the rules below apply to every other one.
+CONVERTED = [p for p in EXERCISE_NOTEBOOKS if p.stem not in en.pending_notebooks()]
+without_solutions = en.strip_solutions   # a solution cell as the student version has it
+
+
+@pytest.mark.parametrize("path", CONVERTED, ids=[p.name for p in CONVERTED])
+def test_converted_exercises_give_the_student_a_scaffold(path):
+    """A starter keeps the signature, a docstring (with the shapes) and # TODO hints.
+
+    Each marked region sits inside a kept skeleton: every function the solution cell defines
+    keeps its docstring in the student version, the skeleton says what to do with at least
+    one `# TODO` comment, and each region is inside a function (so that the stub raises when
+    the check calls it, and the check can say "not implemented yet").
+    """
+    nb = read(path)
+    found = directives(nb)
+    for k in range(len(found) // 4):
+        (_, _, _, _), _, (i2, _, label, _), (i3, _, _, _) = found[4 * k: 4 * k + 4]
+        for j in range(i2 + 1, i3):
+            cell = nb.cells[j]
+            if cell.cell_type != "code":
+                continue
+            starter = without_solutions(cell.source)
+            place = f"{path.name}, cell {j} ({label})"
+            tree = ast.parse(TransformerManager().transform_cell(starter))
+            functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+            assert functions, f"{place}: the starter defines no function for the check to call"
+            for fn in functions:
+                doc = ast.get_docstring(fn)
+                assert doc and len(doc.split()) >= 5, (
+                    f"{place}: {fn.name} needs a docstring outside the solution regions (what it "
+                    "computes, the shapes of its arguments and result)")
+            assert re.search(r"^\s*# TODO", starter, re.M), (
+                f"{place}: the skeleton needs a `# TODO` comment outside the regions that says what to write")
+            lines = cell.source.splitlines()
+            for n, line in enumerate(lines, 1):
+                if line.strip() == "### BEGIN SOLUTION":
+                    assert line.startswith(" "), (
+                        f"{place}, line {n}: a solution region at the top level of the cell; put it inside "
+                        "the function, so that the student's stub raises when the check calls it")
+        meta = nb.cells[found[4 * k][0]].metadata["exercise"]
+        assert meta.get("topics"), f"{path.name}: exercise {meta['id']!r} names no curriculum topic in its metadata"
 
 
 def marker_lines(source, marker):

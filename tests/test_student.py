@@ -4,8 +4,13 @@
 - No solution line survives in any student notebook; putting the solutions back gives the
   exercise notebook's code again, cell for cell.
 - Every check cell fails on the unsolved starter (each student notebook is run once, in a
-  fresh kernel, errors allowed) and passed in the committed, executed exercise notebook
-  (whose outputs nbval proves reproducible): so each check passes once its solution is back.
+  fresh kernel, errors allowed) with a message of at most 8 lines and no traceback (in a
+  converted notebook, one that says "not implemented yet"), and passed in the committed,
+  executed exercise notebook (whose outputs nbval proves reproducible): so each check passes
+  once its solution is back.
+- A solution cell may hold several marked regions inside a kept skeleton; each becomes a stub.
+- In the nbgrader source, every check cell starts with the hidden test that re-imports the
+  checks; removing it, as nbgrader does, gives the check cell back unchanged.
 - Student notebooks are valid nbformat with a kernelspec; an assignment of chosen
   exercises keeps the setup it needs and runs; bad markers are reported with notebook,
   cell and line, and nothing is written.
@@ -25,6 +30,7 @@ import exercise_notebooks as en  # noqa: E402
 import student  # noqa: E402
 
 COURSE = en.course_exercises()
+MAX_MESSAGE_LINES = 8
 PATHS = [path for path, _, _ in COURSE]
 IDS = [p.name for p in PATHS]
 BY_PATH = {path: (nb, exercises) for path, nb, exercises in COURSE}
@@ -64,7 +70,8 @@ def test_there_are_exercises():
 def test_metadata_is_complete(path):
     for ex in BY_PATH[path][1]:
         meta, place = ex.meta, f"{path.name}, exercise {ex.id!r} (cell {ex.start})"
-        assert set(meta) == set(en.METADATA_KEYS), f"{place}: metadata keys {sorted(meta)}, want {en.METADATA_KEYS}"
+        assert set(en.METADATA_KEYS) <= set(meta) <= set(en.METADATA_KEYS) | set(en.OPTIONAL_KEYS), (
+            f"{place}: metadata keys {sorted(meta)}, want {en.METADATA_KEYS} and optionally {en.OPTIONAL_KEYS}")
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", meta["id"]), f"{place}: id should look like 'vectors-cosine'"
         assert meta["chapter"] == en.chapter_number(path), f"{place}: chapter {meta['chapter']} in the wrong notebook"
         assert meta["difficulty"] in en.DIFFICULTIES, f"{place}: difficulty {meta['difficulty']!r}"
@@ -197,6 +204,13 @@ def test_every_check_fails_unsolved_and_passed_solved(path, unsolved):
     assert set(failing) == {ex.id for ex in exercises}, f"student {path.name}: check cells missing"
     passes_unsolved = [ex_id for ex_id, error in failing.items() if error is None]
     assert passes_unsolved == [], f"student {path.name}: these checks pass without any code written: {passes_unsolved}"
+    for ex_id, error in failing.items():
+        lines = error.splitlines()
+        assert len(lines) <= MAX_MESSAGE_LINES and "Traceback" not in error, (
+            f"student {path.name}: the unsolved check of {ex_id!r} says more than {MAX_MESSAGE_LINES} lines: {error}")
+        if path.stem not in en.pending_notebooks():
+            assert "not implemented yet" in error, (
+                f"student {path.name}: the unsolved check of {ex_id!r} should say 'not implemented yet': {error}")
     # The solved side: the committed, executed exercise notebook (nbval re-runs it).
     for ex in exercises:
         cell = nb.cells[ex.check]
@@ -230,15 +244,18 @@ def test_assignment_of_chosen_exercises_runs_with_its_setup():
     nbformat.validate(assignment)
     titles = assignment.cells[0].source
     assert all(ex.title in titles for ex in chosen) and str(sum(ex.minutes for ex in chosen)) in titles
-    sources = [c.source for c in assignment.cells]
+    assert assignment.cells[0].metadata["nbgrader"]["locked"], "the assignment's title cell should be read-only"
+    grade_ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in assignment.cells]
     left_out = [ex for ex in exercises if ex not in chosen]
     for ex in left_out:
-        assert nb.cells[ex.check].source not in sources, f"{ex.id} was not chosen but its check is in the assignment"
+        assert f"{ex.id}-check" not in grade_ids, f"{ex.id} was not chosen but its check is in the assignment"
     ran = run(assignment)
     errors = [(i, error_of(c)) for i, c in enumerate(ran.cells) if error_of(c)]
     assert errors == [], f"the assignment with solutions raised: {errors}"
     for ex in chosen:
-        check = next(c for c in ran.cells if c.source == nb.cells[ex.check].source)
+        check = ran.cells[grade_ids.index(f"{ex.id}-check")]
+        assert check.source.startswith(student.HIDDEN_BEGIN), f"{ex.id}: the check has no hidden test"
+        assert check.source.endswith(nb.cells[ex.check].source), f"{ex.id}: the check cell was changed"
         assert "✔" in text_of(check), f"{ex.id}: check printed no ✔ in the assignment"
     starter = student.assignment_notebook([COURSE[0]], chosen)
     assert sum("raise NotImplementedError()" in c.source for c in starter.cells) == len(chosen)
@@ -273,6 +290,57 @@ def synthetic(extra_cells=(), solution="def f(x):\n    ### BEGIN SOLUTION\n    r
 
 def problems_of(nb):
     return en.marker_problems(nb, "09_test_exercises.ipynb")
+
+
+def without_hidden_tests(source):
+    """What nbgrader's ClearHiddenTests leaves of a cell: the lines outside the hidden regions."""
+    out, inside = [], False
+    for line in source.split("\n"):
+        if "BEGIN HIDDEN TESTS" in line:
+            inside = True
+        elif "END HIDDEN TESTS" in line:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_nbgrader_source_checks_start_with_the_hidden_test(path):
+    nb, exercises = BY_PATH[path]
+    source = student.student_notebook(nb, nbgrader_source=True, path=path)
+    checks_by_id = {c.metadata["nbgrader"]["grade_id"]: c for c in source.cells
+                    if c.metadata.get("nbgrader", {}).get("grade")}
+    assert set(checks_by_id) == {f"{ex.id}-check" for ex in exercises}
+    for ex in exercises:
+        cell = checks_by_id[f"{ex.id}-check"]
+        assert cell.source.startswith(student.HIDDEN_BEGIN) and "_importlib.reload(_checks_module)" in cell.source
+        assert without_hidden_tests(cell.source) == nb.cells[ex.check].source, (
+            f"{path.name}: removing the hidden test from {ex.id}'s check does not give the check back")
+    prose = [c.source for c in source.cells if c.cell_type == "markdown"]
+    assert not any("BEGIN HIDDEN TESTS" in text or "BEGIN SOLUTION" in text for text in prose)
+
+
+def test_setup_imports_are_collected_once_in_order():
+    cells = [nbformat.v4.new_code_cell("import numpy as np\nx = 1\nfrom nnlib.course import checks, linalg"),
+             nbformat.v4.new_code_cell("import numpy as np\nimport nnlib"),
+             nbformat.v4.new_code_cell("import subprocess", metadata={"tags": ["remove-cell"]}),
+             nbformat.v4.new_markdown_cell("import this")]
+    assert student.setup_imports(cells) == ["import numpy as np", "from nnlib.course import checks, linalg",
+                                            "import nnlib"]
+
+
+def test_several_regions_in_one_skeleton_become_one_stub_each():
+    source = ("def f(x):\n    \"\"\"Twice x plus one.\"\"\"\n    # TODO: twice x\n    ### BEGIN SOLUTION\n"
+              "    y = 2 * x\n    ### END SOLUTION\n    # TODO: plus one\n    ### BEGIN SOLUTION\n"
+              "    y = y + 1\n    ### END SOLUTION\n    return y")
+    nb = synthetic(solution=source)
+    assert problems_of(nb) == []
+    starter = en.strip_solutions(source)
+    assert starter == ("def f(x):\n    \"\"\"Twice x plus one.\"\"\"\n    # TODO: twice x\n    # YOUR CODE HERE\n"
+                       "    raise NotImplementedError()\n    # TODO: plus one\n    # YOUR CODE HERE\n"
+                       "    raise NotImplementedError()\n    return y")
+    assert restore(starter, solution_regions(source)) == source
 
 
 def test_good_markers_pass_and_prose_mentions_are_fine():

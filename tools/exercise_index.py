@@ -5,9 +5,11 @@ Usage:
     python tools/exercise_index.py --check   write nothing; exit 1 if the page is out of date
 
 The page lists every exercise of every chapters/*_exercises.ipynb (title linked to the
-exercise through its label, difficulty, time, objective) and a table of the time each
-chapter takes: exercise minutes summed from the metadata, plus an estimate of the lesson's
-reading time made from the lesson notebook (READING_RULE says how). A test compares the
+exercise through its label, difficulty, time, objective, and the curriculum topics it
+practises), a table of the time each chapter takes (exercise minutes summed from the
+metadata, plus an estimate of the lesson's reading time made from the lesson notebook:
+READING_RULE says how), and every topic of tools/curriculum.yml with the exercises that
+practise it (a topic on the curriculum's pending list shows "none yet"). A test compares the
 committed page with a fresh rendering, so run this after adding or changing exercises.
 """
 import argparse
@@ -16,8 +18,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from exercise_notebooks import (CHAPTERS, ROOT, NotebookProblem, chapter_number, course_exercises,  # noqa: E402
-                                read)
+from exercise_notebooks import (CHAPTERS, CURRICULUM, ROOT, NotebookProblem, chapter_number,  # noqa: E402
+                                course_exercises, load_curriculum, read)
 
 PAGE = ROOT / "appendix" / "exercises.md"
 STARS = {"easy": "★☆☆", "medium": "★★☆", "hard": "★★★"}
@@ -67,8 +69,13 @@ def hours(minutes):
     return f"{h} h {m:02d} min" if h else f"{m} min"
 
 
-def render(folder=CHAPTERS):
+def topics_text(ex):
+    return ", ".join(f"`{t}`" for t in ex.topics) or "—"
+
+
+def render(folder=CHAPTERS, curriculum=CURRICULUM):
     """The Markdown of the exercise index page."""
+    topics, _ = load_curriculum(curriculum)
     chapters = []
     for path, nb, exercises in course_exercises(folder):
         lesson = lesson_of(path)
@@ -123,11 +130,29 @@ def render(folder=CHAPTERS):
         if ch["lesson"]:
             links.insert(0, f"the {{doc}}`lesson <{'/' + ch['lesson'].relative_to(ROOT).with_suffix('').as_posix()}>`")
         out += [f"From {' and '.join(links)}.", "",
-                "| Exercise | Difficulty | Time | Practises |", "| --- | --- | --- | --- |"]
+                "| Exercise | Difficulty | Time | Practises | Topics |", "| --- | --- | --- | --- | --- |"]
         for ex in ch["exercises"]:
             out.append(f"| {{ref}}`{cell_text(ex.title)} <{ex.id}>` | {STARS[ex.difficulty]} {ex.difficulty} "
-                       f"| {ex.minutes} min | {cell_text(ex.objective)} |")
+                       f"| {ex.minutes} min | {cell_text(ex.objective)} | {topics_text(ex)} |")
         out.append("")
+    practised = {}
+    for ex in every:
+        for topic in ex.topics:
+            practised.setdefault(topic, []).append(ex)
+    out += ["(exercise-topics)=", "## Every topic and its exercises", "",
+            "The course's topics (the bullets of its curriculum, in `tools/curriculum.yml`) and the "
+            f"exercises that practise them: {sum(t in practised for t in topics)} of {len(topics)} "
+            "topics have an exercise so far; \"none yet\" marks a topic whose exercise is still to come.", ""]
+    section = None
+    for topic_id, topic in topics.items():
+        if topic["section"] != section:
+            section = topic["section"]
+            out += ([""] if out[-1] != "" else []) + [
+                f"**{topic['title']}** (Chapter {topic['chapter']})", "",
+                "| Topic | What it covers | Exercises |", "| --- | --- | --- |"]
+        names = ", ".join(f"{{ref}}`{cell_text(ex.title)} <{ex.id}>`" for ex in practised.get(topic_id, []))
+        out.append(f"| `{topic_id}` | {cell_text(topic['text'])} | {names or 'none yet'} |")
+    out.append("")
     return "\n".join(out)
 
 

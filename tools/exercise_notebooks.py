@@ -6,9 +6,12 @@ tests. An exercise notebook (the model is chapters/01_vectors_exercises.ipynb) i
 - setup cells: the bootstrap cell (tagged remove-cell) and the imports;
 - for each exercise, in this order:
     a markdown cell with ```{exercise-start} Title / :label: ID``` ... ```{exercise-end}```
-      whose cell metadata "exercise" holds id, chapter, title, difficulty, minutes, objective;
+      whose cell metadata "exercise" holds id, chapter, title, difficulty, minutes, objective
+      and topics (ids from tools/curriculum.yml; see load_curriculum);
     a markdown cell with ```{solution-start} ID / :class: dropdown```;
-    code cell(s) whose solution lines sit between `### BEGIN SOLUTION` and `### END SOLUTION`;
+    the solution cell(s): a skeleton that a student keeps (signature, docstring with shapes,
+      `# TODO` hints) with one or more regions between the lines `### BEGIN SOLUTION` and
+      `### END SOLUTION`, each of which the student version replaces by a stub;
     a markdown cell with ```{solution-end}```;
     the check cell: the first code cell after the solution (it calls nnlib.course.checks);
 - closing cells (what next).
@@ -22,15 +25,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import yaml
 from IPython.core.inputtransformer2 import TransformerManager
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "chapters"
+CURRICULUM = Path(__file__).resolve().parent / "curriculum.yml"
+PENDING = ROOT / "tests" / "mutations" / "pending.txt"
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 METADATA_KEYS = ("id", "chapter", "title", "difficulty", "minutes", "objective")
+OPTIONAL_KEYS = ("topics",)   # required of every notebook off tests/mutations/pending.txt
 DIFFICULTIES = ("easy", "medium", "hard")
 DIRECTIVE = re.compile(
     r"```\{(exercise-start|exercise-end|solution-start|solution-end)\}([^\n]*)\n(.*?)```", re.S)
@@ -176,11 +183,17 @@ class Exercise:
     difficulty = property(lambda self: self.meta["difficulty"])
     minutes = property(lambda self: self.meta["minutes"])
     objective = property(lambda self: self.meta["objective"])
+    topics = property(lambda self: list(self.meta.get("topics", [])))
 
     @property
     def cells(self):
         """Indices of every cell of the exercise, from its statement to its check."""
         return range(self.start, self.check + 1)
+
+    def solution_cells(self, nb):
+        """Indices of the code cells with solution markers inside the solution dropdown."""
+        return [i for i in range(self.solution_start + 1, self.solution_end)
+                if nb.cells[i].cell_type == "code" and has_markers(nb.cells[i].source)]
 
 
 def directives(nb):
@@ -208,8 +221,12 @@ def parse_exercises(nb, path):
             label = re.search(r":label:\s*(\S+)", body)
             meta = dict(nb.cells[i].metadata.get("exercise", {}))
             missing = [k for k in METADATA_KEYS if k not in meta]
+            topics = meta.get("topics", [])
             if missing:
                 problems.append(f"{where(name, i)}: the exercise's cell metadata \"exercise\" lacks {missing}")
+            elif not (isinstance(topics, list) and all(isinstance(t, str) for t in topics)):
+                problems.append(f"{where(name, i)}: the metadata \"topics\" should be a list of topic ids "
+                                f"from tools/curriculum.yml, got {topics!r}")
             elif not label or meta["id"] != label.group(1):
                 problems.append(f"{where(name, i)}: metadata id {meta['id']!r} differs from the :label: "
                                 f"{label.group(1) if label else None!r}")
@@ -235,6 +252,40 @@ def parse_exercises(nb, path):
     if problems:
         raise NotebookProblem(problems)
     return exercises
+
+
+def load_curriculum(path=CURRICULUM):
+    """The course's topics: (topics, pending), topics an ordered dict id -> dict(text, section,
+    chapter, title), pending the list of topic ids that have no exercise yet.
+
+    NotebookProblem when an id is repeated or a pending id is not a topic.
+    """
+    data = yaml.safe_load(Path(path).read_text())
+    topics, problems = {}, []
+    for section in data["sections"]:
+        for topic in section["topics"]:
+            if topic["id"] in topics:
+                problems.append(f"{display_name(path)}: topic id {topic['id']!r} appears twice")
+            topics[topic["id"]] = dict(text=topic["text"], section=section["section"],
+                                       chapter=section["chapter"], title=section["title"])
+    pending = list(data.get("pending") or [])
+    problems += [f"{display_name(path)}: pending topic {t!r} is not a topic" for t in pending if t not in topics]
+    if problems:
+        raise NotebookProblem(problems)
+    return topics, pending
+
+
+def pending_notebooks(path=PENDING):
+    """Stems of the exercise notebooks not converted to the current format yet.
+
+    Listed in tests/mutations/pending.txt (one a line, # comments): they have no mutation
+    file, no "topics" metadata and may keep bare stubs. The list shrinks to empty.
+    """
+    path = Path(path)
+    if not path.exists():
+        return []
+    return [line.strip() for line in path.read_text().splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
 
 
 def course_exercises(folder=CHAPTERS):

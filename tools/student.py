@@ -30,16 +30,22 @@ and says which exercise to add.
 --nbgrader-source keeps the solutions and the nbgrader cell metadata (written by
 tools/nbgrader_metadata.py) and removes only the solution dropdowns: this is the notebook
 to put in an nbgrader course's source/<assignment>/ folder. nbgrader's generate_assignment
-then replaces the marked regions itself. Two things are done here for nbgrader: the
+then replaces the marked regions itself. Three things are done here for nbgrader: the
 dropdown cells are removed, because nbgrader would copy them as raw MyST text into the
-students' release (and keep the starter cells collapsed); and prose that mentions the
-markers gets a no-break space inside them, because nbgrader takes any line that contains
-"BEGIN SOLUTION", even in a markdown cell, for the start of a solution region.
+students' release (and keep the starter cells collapsed); prose that mentions the markers
+gets a no-break space inside them, because nbgrader takes any line that contains
+"BEGIN SOLUTION", even in a markdown cell, for the start of a solution region; and every
+check cell starts with a hidden test (HIDDEN_PRELUDE) that runs the notebook's imports again
+and re-executes nnlib.course.checks, so that a solution cell that replaces a check function
+or rebinds `checks` (or `np`, `linalg`, ...) cannot earn marks under `nbgrader autograde`.
+nbgrader removes the hidden block from the students' release and restores it from its
+database when it grades, so students see the check cells exactly as in the book.
 
 Bad solution markers (unbalanced, nested, or marker lines in a markdown cell) are listed
 with notebook, cell (counted from 0) and line, and nothing is written: exit status 1.
 """
 import argparse
+import ast
 import copy
 import sys
 from pathlib import Path
@@ -57,6 +63,37 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "langua
 STUDENT_NOTE = ("*Student version: the worked solutions are removed. Write your code where a cell "
                 "says `# YOUR CODE HERE` (delete the `raise NotImplementedError()` line), run it, "
                 "then run the check cell below it.*")
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+HIDDEN_PRELUDE = """{begin}
+# Autograding: run the notebook's imports again and re-execute the checks module, so that
+# the check below uses the real checks even if a solution cell replaced or rebound them.
+{imports}
+import importlib as _importlib
+import nnlib.course.checks as _checks_module
+checks = _importlib.reload(_checks_module)
+{end}"""
+
+
+def setup_imports(cells):
+    """The import statements at the top level of the given code cells, once each, in order.
+
+    The bootstrap cell (tagged remove-cell) is left out: it installs nnlib where it is missing.
+    """
+    found = []
+    for cell in cells:
+        if cell.cell_type != "code" or "remove-cell" in cell.metadata.get("tags", []):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        found += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return list(dict.fromkeys(found))
+
+
+def hidden_prelude(imports):
+    """The hidden test that starts every check cell of an nbgrader source notebook."""
+    return HIDDEN_PRELUDE.format(begin=HIDDEN_BEGIN, end=HIDDEN_END, imports="\n".join(imports))
 
 
 def _without_solution_prose(source, inside):
@@ -79,7 +116,7 @@ def _without_solution_prose(source, inside):
     return (source if text == source else text.strip("\n")), inside
 
 
-def convert_cells(cells, nbgrader_source=False):
+def convert_cells(cells, nbgrader_source=False, preludes=None):
     """Student (or nbgrader source) copies of cells, given in notebook order.
 
     The solution dropdowns (markdown from solution-start to solution-end) are dropped; code
@@ -87,10 +124,11 @@ def convert_cells(cells, nbgrader_source=False):
     and timings are cleared. nbgrader metadata is kept only in the nbgrader source, where
     prose that mentions the markers gets a no-break space inside them ("BEGIN\u00a0SOLUTION",
     which looks the same): nbgrader takes any line containing "BEGIN SOLUTION", even in a
-    markdown cell, for the start of a solution region.
+    markdown cell, for the start of a solution region. In the nbgrader source, the cell at
+    position k of `cells` starts with preludes[k] when given (the check cells' hidden test).
     """
     out, inside = [], False
-    for cell in cells:
+    for k, cell in enumerate(cells):
         cell = copy.deepcopy(cell)
         if cell.cell_type == "code":
             if has_markers(cell.source) or inside:
@@ -100,6 +138,8 @@ def convert_cells(cells, nbgrader_source=False):
                 jupyter.pop("source_hidden", None)
                 if not jupyter:
                     cell.metadata.pop("jupyter", None)
+            if nbgrader_source and preludes and k in preludes:
+                cell.source = preludes[k] + "\n" + cell.source
             cell.outputs = []
             cell.execution_count = None
         else:
@@ -107,7 +147,7 @@ def convert_cells(cells, nbgrader_source=False):
             if not cell.source.strip():
                 continue  # solution prose, or a cell that held only the dropdown's directive
             if nbgrader_source:
-                for words in ("BEGIN SOLUTION", "END SOLUTION"):
+                for words in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
                     cell.source = cell.source.replace(words, words.replace(" ", NBSP))
         cell.metadata.pop("execution", None)
         if not nbgrader_source:
@@ -136,11 +176,18 @@ def _unique_ids(nb):
         seen.add(new)
 
 
-def student_notebook(nb, nbgrader_source=False):
+def student_notebook(nb, nbgrader_source=False, path="exercises.ipynb"):
     """The student version of one whole exercise notebook."""
     out = _fresh_notebook(nb)
     out.nbformat_minor = nb.nbformat_minor
-    out.cells = [c for c in convert_cells(nb.cells, nbgrader_source)
+    preludes = None
+    if nbgrader_source:
+        exercises = parse_exercises(nb, path)
+        owner = {i for ex in exercises for i in ex.cells}
+        preludes = {ex.check: hidden_prelude(setup_imports([c for i, c in enumerate(nb.cells[:ex.check])
+                                                             if i not in owner]))
+                    for ex in exercises}
+    out.cells = [c for c in convert_cells(nb.cells, nbgrader_source, preludes)
                  if "student-links" not in c.metadata.get("tags", [])]  # see tools/student_links.py
     if not nbgrader_source:
         first_markdown = next((k for k, c in enumerate(out.cells) if c.cell_type == "markdown"), -1)
@@ -201,6 +248,9 @@ def assignment_notebook(course, chosen, nbgrader_source=False):
         "says `# YOUR CODE HERE`, run it, then run the check cell below it: it prints a line "
         "starting with ✔ when you are right, and otherwise stops with a message saying what is wrong.")
     title["id"] = "assignment-title"
+    if nbgrader_source:   # read-only in the release, like every cell that is not an answer
+        title.metadata["nbgrader"] = {"grade": False, "grade_id": "assignment-title", "locked": True,
+                                      "schema_version": 3, "solution": False, "task": False}
     cells, seen_sources, problems = [title], set(), []
     for path, source_nb, exercises in course:
         wanted = [ex for ex in exercises if ex.id in chosen_ids]
@@ -208,7 +258,7 @@ def assignment_notebook(course, chosen, nbgrader_source=False):
             continue
         owner = {i: ex for ex in exercises for i in ex.cells}
         defined_kept, defined_dropped = set(), {}
-        picked = []
+        picked, checks_at = [], []
         for i, cell in enumerate(source_nb.cells[: wanted[-1].check + 1]):
             ex = owner.get(i)
             defined, used = names(cell.source) if cell.cell_type == "code" else (set(), set())
@@ -232,8 +282,14 @@ def assignment_notebook(course, chosen, nbgrader_source=False):
             if ex is None and cell.source in seen_sources:
                 continue  # the bootstrap cell, once
             seen_sources.add(cell.source)
+            if ex is not None and i == ex.check:
+                checks_at.append((len(picked), i))
             picked.append(cell)
-        cells += convert_cells(picked, nbgrader_source)
+        # Each check's hidden test re-runs the imports of the setup cells above it.
+        preludes = {k: hidden_prelude(setup_imports([c for j, c in enumerate(source_nb.cells[:i])
+                                                     if owner.get(j) is None]))
+                    for k, i in checks_at}
+        cells += convert_cells(picked, nbgrader_source, preludes)
     if problems:
         raise NotebookProblem(problems)
     nb.cells = cells
@@ -280,7 +336,7 @@ def main(argv=None):
             outputs = {args.output or OUT_DIR / "assignment.ipynb":
                        assignment_notebook(course, chosen, args.nbgrader_source)}
         else:
-            outputs = {args.output_dir / p.name: student_notebook(nb, args.nbgrader_source)
+            outputs = {args.output_dir / p.name: student_notebook(nb, args.nbgrader_source, p)
                        for p, nb, _ in course}
     except NotebookProblem as err:
         print(f"student.py: nothing written; fix these {len(err.problems)} problem(s) first:", file=sys.stderr)
