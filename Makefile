@@ -1,8 +1,8 @@
 # Neural Networks from Scratch: one Makefile for readers, students, instructors and CI.
 #   make book     set up .venv, build the HTML book, print (and if possible open) index.html
 #   make test     set up .venv, then every test: nnlib, notebook checks, nbval, book build, browser
-#   make execute  re-run every notebook in place (one BLAS thread), saving outputs and widget state
-#   make lab      open the notebooks in JupyterLab
+#   make execute  re-run every notebook in place (one BLAS thread), then regenerate student/ and colab/
+#   make lab      open the notebooks in JupyterLab (as students see them: no nbgrader interface)
 #   make bench    nnlib's speed against hand-written NumPy (and PyTorch, if installed)
 #   make student  student versions of the exercises in _build/student/ (ARGS="--chapter 1 3" or "--id ...")
 #   make clean    remove _build/ (keeps .venv)
@@ -18,6 +18,11 @@ NOTEBOOKS  := $(sort $(wildcard chapters/*.ipynb))
 RESULTS    := _build/test-results
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg \
               --nbval-cell-timeout=300 -p no:cacheprovider
+# JupyterLab as students get it: nbgrader's instructor interface (menu, Validate button,
+# Create Assignment panel) is disabled; the nbgrader command line is unaffected.
+# tests/test_lab.py starts its JupyterLab with the same page config.
+LAB_PAGE_CONFIG := {"disabledExtensions": {"@jupyter/nbgrader": true}}
+LAB_CONFIG      := _build/lab-config
 
 .PHONY: help setup book test test-unit test-nbval test-browser execute student lab bench clean
 
@@ -60,24 +65,29 @@ test-unit: $(STAMP)
 test-nbval: $(STAMP)
 	$(ONE_THREAD) $(BIN)/python -m pytest $(NBVAL_OPTS) $(NOTEBOOKS) -q --junitxml=$(RESULTS)/nbval.xml
 
-# Every page of the built book opened in headless Chromium (skipped, loudly, without it).
+# Every page of the built book opened in headless Chromium, with axe-core; then a lesson and
+# an exercise notebook run in a real JupyterLab (skipped, loudly, without Chromium).
 test-browser: $(STAMP)
-	$(BIN)/python -m pytest tests/test_browser.py -m browser -q -rs --junitxml=$(RESULTS)/browser.xml
+	$(BIN)/python -m pytest tests/test_browser.py tests/test_lab.py -m browser -q -rs --junitxml=$(RESULTS)/browser.xml
 
-# Prepare the exercise notebooks (student-version links, nbgrader metadata), run every notebook,
-# then regenerate what is derived from them: the exercise index and the student versions.
+# Prepare the exercise notebooks (student-version links, nbgrader metadata), run every notebook
+# (storing the values of the {eval} numbers in the prose), then regenerate what is derived
+# from them: the exercise index, the student versions and the plain-Markdown Colab copies.
 execute: $(STAMP)
 	$(BIN)/python tools/student_links.py $(filter %_exercises.ipynb,$(NOTEBOOKS))
 	$(BIN)/python tools/nbgrader_metadata.py $(filter %_exercises.ipynb,$(NOTEBOOKS))
 	$(ONE_THREAD) $(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
 	$(BIN)/python tools/exercise_index.py
 	$(BIN)/python tools/student.py --output-dir student
+	$(BIN)/python tools/colab_copy.py
 
 student: $(STAMP)
 	$(BIN)/python tools/student.py $(ARGS)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab chapters/
+	@mkdir -p $(LAB_CONFIG)/labconfig
+	@printf '%s\n' '$(LAB_PAGE_CONFIG)' > $(LAB_CONFIG)/labconfig/page_config.json
+	JUPYTER_CONFIG_PATH="$(CURDIR)/$(LAB_CONFIG)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(BIN)/jupyter lab chapters/
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

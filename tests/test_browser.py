@@ -1,18 +1,29 @@
 """The built book as a reader sees it: every page opened in headless Chromium.
 
 Fails on a JavaScript error, a console error or a failed request; on math that MathJax did
-not render; on a search for "vector" that finds nothing; and on launch buttons that do not
-point at this repository's notebook. Saves a full-page screenshot of every page under
-_build/screenshots/.
+not render; on a search for "vector" that finds nothing; on launch buttons that do not point
+at this repository's notebook (Binder) or its Colab copy (colab/); on kernel-free explorers
+whose sliders do not switch frames or whose labels are illegible in the light or the dark
+theme (contrast below 4.5:1); on solution-marker lines in the page; on figures without alt
+text in migrated chapters; and on any serious or critical accessibility violation that
+axe-core finds in the page's content (the article), with every dropdown opened. Violations in the theme's own frame (header, sidebars) are counted and reported
+separately. The axe counts of the run are saved to _build/test-results/axe.json, and a
+full-page screenshot of every page to _build/screenshots/.
 
-Needs the book built first (`jupyter-book build .`) and Debian's Chromium
-(`apt-get install -y chromium`), driven by Playwright through `executable_path`: no browser
-is ever downloaded. Without Chromium the tests are skipped and `make test` says so loudly.
+Needs the book built first (`jupyter-book build .`; set BOOK_HTML to test a build elsewhere)
+and Debian's Chromium (`apt-get install -y chromium`), driven by Playwright through
+`executable_path`: no browser is ever downloaded. axe-core comes from
+tests/browser/node_modules (`make setup`, from the npm registry) and is injected into each
+page, so nothing is fetched at run time. Without Chromium the tests are skipped and
+`make test` says so loudly; without axe-core the accessibility test fails.
 """
 import functools
 import http.server
+import json
+import os
 import shutil
 import threading
+from collections import defaultdict
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,8 +33,11 @@ import yaml
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
+HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
 SHOTS = ROOT / "_build" / "screenshots"
+RESULTS = ROOT / "_build" / "test-results"
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+PENDING_FILE = ROOT / "tests" / "front_end_pending.txt"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -113,9 +127,15 @@ def test_page_renders_without_errors(site, browser, name):
             return main.textContent; }""")
         for raw in ("$$", "\\begin{", "\\frac{"):
             assert raw not in prose, f"{name}: raw LaTeX {raw!r} left unrendered in the page text"
-        assert "interactive(children=" not in page.content(), (
-            f"{name}: a live widget's text stands in the page (tag the live cell remove-output)")
+        assert "interactive(children=" not in page.content() and "Interactive figure:" not in prose, (
+            f"{name}: a live widget's text stands in the page (the book must show the kernel-free HTML)")
+        code = page.eval_on_selector_all("main pre", "els => els.map(e => e.textContent)")
+        markers = [line.strip() for block in code for line in block.splitlines()
+                   if line.strip() in ("### BEGIN SOLUTION", "### END SOLUTION")]
+        assert not markers, f"{name}: a code block shows the solution marker line {markers[0]!r}"
         check_kernel_free_explorers(page, name)
+        check_figure_alt_text(page, name)
+        check_accessibility(page, name)
     finally:
         page.close()
 
@@ -140,6 +160,119 @@ def check_kernel_free_explorers(page, name):
             assert len(after) == 1 and after != before, f"{name}: explorer {k}, slider {i} does not change the frame"
         broken = [j for j, display, width in visible() if display == "block" and width == 0]
         assert not broken, f"{name}: explorer {k} shows a frame that did not decode"
+        assert not box.locator(".nnlib-explorer-hint").is_visible(), (
+            f"{name}: explorer {k} shows the 'run this cell' hint, which is only for JupyterLab and Colab")
+    if page.locator(".nnlib-explorer").count():
+        original = page.evaluate("() => document.documentElement.dataset.theme || 'light'")
+        for mode in ("light", "dark", original):
+            for label, ratio in explorer_label_contrast(page, mode):
+                assert ratio >= MIN_CONTRAST, (
+                    f"{name}: in the {mode} theme the explorer label {label!r} has contrast {ratio:.2f}:1 "
+                    f"(at least {MIN_CONTRAST}:1 needed)")
+
+
+MIN_CONTRAST = 4.5  # WCAG AA for normal text
+
+# The contrast of each explorer label: its colour against the first opaque background
+# behind it (the page's, when nothing in between paints one), as WCAG defines luminance.
+CONTRAST_JS = """mode => {
+  document.documentElement.dataset.theme = mode;
+  document.documentElement.dataset.mode = mode;
+  const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => v / 255).map(v => v <= 0.03928 ? v / 12.92
+      : Math.pow((v + 0.055) / 1.055, 2.4)).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.99)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return [...document.querySelectorAll(
+      '.nnlib-explorer-name, .nnlib-explorer-value, .nnlib-explorer-title')].map(el => {
+    const fg = rgb(getComputedStyle(el).color).slice(0, 3), bg = background(el);
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    return [el.textContent, (a + 0.05) / (b + 0.05)];
+  });
+}"""
+
+
+def explorer_label_contrast(page, mode):
+    return page.evaluate(CONTRAST_JS, mode)
+
+
+def pending_checks():
+    listed = {}
+    for line in PENDING_FILE.read_text().splitlines():
+        path, sep, checks = line.split("#", 1)[0].partition(":")
+        if sep:
+            listed[path.strip()] = set(checks.split())
+    return listed
+
+
+def check_figure_alt_text(page, name):
+    """In a migrated chapter every picture in a cell output says what it shows."""
+    if not (ROOT / f"{name}.ipynb").exists() or "alt-text" in pending_checks().get(f"{name}.ipynb", set()):
+        return
+    alts = page.eval_on_selector_all(".cell_output img", "els => els.map(e => e.getAttribute('alt') || '')")
+    bad = [a for a in alts if len(a.split()) < 8 or "_images/" in a or a.endswith(".png")]
+    assert not bad, f"{name}: {len(bad)} of {len(alts)} output pictures lack real alt text, e.g. {bad[0]!r}"
+
+
+# ---- accessibility: axe-core in every page ----------------------------------------------
+
+AXE_FAILING = ("serious", "critical")
+_axe_counts = {"project": defaultdict(lambda: defaultdict(int)), "theme": defaultdict(lambda: defaultdict(int))}
+
+# Which violations the project's markup causes: nodes inside the article (what the chapters,
+# the appendix and our extensions put there). The rest is the theme's frame: header,
+# sidebars, search dialog and footer.
+AXE_JS = """async include => {
+  const context = include ? {include: include.map(s => [s])} : document;
+  const result = await axe.run(context, {resultTypes: ['violations']});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => {
+      const el = document.querySelector(n.target[0]);
+      return {target: n.target.join(' '), html: n.html.slice(0, 160),
+              project: !!(el && el.closest('article.bd-article, .bd-article'))};
+  })}));
+}"""
+
+
+def check_accessibility(page, name):
+    """axe-core on the page with every dropdown open (solutions, hidden code): what a reader
+    can reach. Content that is only visible once opened is checked too, e.g. whether a
+    scrollable output inside a solution can be reached with the keyboard."""
+    assert AXE.exists(), f"{AXE} is missing: run `make setup` (it installs axe-core from npm)"
+    page.add_script_tag(content=AXE.read_text())
+    opened = page.evaluate("""() => {
+        document.querySelectorAll('details').forEach(d => d.open = true);
+        document.querySelectorAll('button.toggle-button').forEach(b => b.click());
+        return document.querySelectorAll('details, button.toggle-button').length; }""")
+    if opened:
+        page.wait_for_timeout(600)  # let the page's scripts react to the new layout
+    found = {"dropdowns open": page.evaluate(AXE_JS, None)}
+    problems, seen = [], set()
+    for state, violations in found.items():
+        for v in violations:
+            for node in v["nodes"]:
+                where = "project" if node["project"] else "theme"
+                key = (v["id"], node["target"])
+                if key in seen:
+                    continue
+                seen.add(key)
+                _axe_counts[where][v["impact"]][v["id"]] += 1
+                if where == "project" and v["impact"] in AXE_FAILING:
+                    problems.append(f"{v['impact']} {v['id']} ({state}) at {node['target']}: {node['html']}")
+    _save_axe_counts()
+    assert not problems, f"{name}: {len(problems)} serious or critical accessibility violation(s) in the " \
+                         "page's content; first: " + "; ".join(problems[:3])
+
+
+def _save_axe_counts():
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    plain = {where: {impact: dict(rules) for impact, rules in by_impact.items()}
+             for where, by_impact in _axe_counts.items()}
+    (RESULTS / "axe.json").write_text(json.dumps(plain, indent=1, sort_keys=True))
 
 
 def test_search_finds_vector(site, browser):
@@ -167,8 +300,9 @@ def test_launch_buttons_point_at_this_notebook(site, browser, name):
         nb_path = f"{name}.ipynb"
         assert any(f"/v2/gh/{REPO}/{BRANCH}" in h and quote(nb_path, safe="") in h.replace("/", "%2F") and "lab" in h
                    for h in binder), f"{name}: the Binder button does not open {nb_path} of {REPO} in JupyterLab: {binder}"
-        assert any(h.endswith(f"/github/{REPO}/blob/{BRANCH}/{nb_path}") for h in colab), (
-            f"{name}: the Colab button does not open {nb_path} of {REPO}: {colab}")
+        assert any(h.endswith(f"/github/{REPO}/blob/{BRANCH}/colab/{nb_path}") for h in colab), (
+            f"{name}: the Colab button does not open colab/{nb_path} (the plain-Markdown copy) of {REPO}: {colab}")
+        assert (ROOT / "colab" / nb_path).exists(), f"{name}: the Colab button opens colab/{nb_path}, which is missing"
         repo_links = [h for h in hrefs if h.startswith(REPO_URL)]
         assert any(h.rstrip("/") == REPO_URL for h in repo_links), f"{name}: no repository button"
         assert any("/issues" in h for h in repo_links), f"{name}: no issue button"

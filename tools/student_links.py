@@ -5,9 +5,11 @@ Usage: python tools/student_links.py [chapters/NN_name_exercises.ipynb ...]
 The exercise notebooks in chapters/ contain the worked solutions (hidden in the book). A
 student working alone wants the version without them: `make execute` writes those to
 student/ (with tools/student.py) and this tool puts, right after each exercise notebook's
-title, a markdown cell tagged `student-links` that opens student/<name>.ipynb in Binder or
-Colab, or downloads it. The cell is idempotent (rewritten in place) and is dropped from the
-student versions themselves.
+title, a markdown cell tagged `student-links` that opens student/<name>.ipynb in Binder,
+its plain-Markdown copy colab/student/<name>.ipynb in Colab (tools/colab_copy.py), or
+downloads it. The repository and branch come from _config.yml (`repository.url`, `branch`),
+so a fork changes one line. The cell is idempotent (rewritten in place) and is dropped from
+the student versions themselves.
 """
 import sys
 from pathlib import Path
@@ -24,7 +26,7 @@ def links_markdown(name, repo_url, branch):
     repo = repo_url.rstrip("/").removeprefix("https://github.com/")
     path = f"student/{name}"
     binder = f"https://mybinder.org/v2/gh/{repo}/{branch}?urlpath={quote('lab/tree/' + path, safe='')}"
-    colab = f"https://colab.research.google.com/github/{repo}/blob/{branch}/{path}"
+    colab = f"https://colab.research.google.com/github/{repo}/blob/{branch}/colab/{path}"
     raw = f"https://raw.githubusercontent.com/{repo}/{branch}/{path}"
     return (":::{admonition} Working on your own?\n:class: tip\n"
             "This page shows the worked solutions (hidden until you open them). For a copy in which\n"

@@ -1,9 +1,13 @@
-"""Putting numbers computed in a notebook into its prose (every chapter).
+"""Putting numbers computed in a notebook into its prose: the old way, being retired.
 
 ``glue(name, value)`` records a value so that the book can show it inside a sentence with
 the MyST role ``{glue:text}`name```. It writes the same output that myst-nb's own ``glue``
-writes, so it works unchanged in Jupyter, Binder and Colab, where myst-nb may not be
-installed, and nbval checks the glued value like any other output.
+writes, so the cell runs anywhere; but only the book can show the number. JupyterLab
+(jupyterlab-myst) shows a {glue:text} role as its bare name, with the number missing, and
+Colab shows the raw role. New and migrated chapters write ``{eval}`expression``` instead (see
+CONTRIBUTING.md): JupyterLab, the book (_ext/stored_eval.py) and the Colab copies
+(tools/colab_copy.py) all show its value. This module goes once no chapter uses it
+(tests/front_end_pending.txt lists the chapters that still do).
 """
 import IPython
 from IPython.display import display
