@@ -45,6 +45,7 @@ Bad solution markers (unbalanced, nested, or marker lines in a markdown cell) ar
 with notebook, cell (counted from 0) and line, and nothing is written: exit status 1.
 """
 import argparse
+import re
 import ast
 import copy
 import sys
@@ -176,6 +177,21 @@ def _unique_ids(nb):
         seen.add(new)
 
 
+_NOTEBOOK_LINK = re.compile(r"\]\((?![a-z]+:|#|/|\.\./)([^)#\s]+\.ipynb)(#[^)\s]*)?\)")
+
+
+def lessons_linked_from_student(source):
+    """Markdown whose links to lesson notebooks work from student/: `(01_x.ipynb)` becomes
+    `(../chapters/01_x.ipynb)`; links to exercise notebooks stay (their student versions sit
+    next to each other in student/)."""
+    def fix(m):
+        target, anchor = m.group(1), m.group(2) or ""
+        if target.endswith("_exercises.ipynb"):
+            return m.group(0)
+        return f"](../chapters/{target}{anchor})"
+    return _NOTEBOOK_LINK.sub(fix, source)
+
+
 def student_notebook(nb, nbgrader_source=False, path="exercises.ipynb"):
     """The student version of one whole exercise notebook."""
     out = _fresh_notebook(nb)
@@ -190,6 +206,9 @@ def student_notebook(nb, nbgrader_source=False, path="exercises.ipynb"):
     out.cells = [c for c in convert_cells(nb.cells, nbgrader_source, preludes)
                  if "student-links" not in c.metadata.get("tags", [])]  # see tools/student_links.py
     if not nbgrader_source:
+        for cell in out.cells:
+            if cell.cell_type == "markdown":
+                cell.source = lessons_linked_from_student(cell.source)
         first_markdown = next((k for k, c in enumerate(out.cells) if c.cell_type == "markdown"), -1)
         note = nbformat.v4.new_markdown_cell(STUDENT_NOTE)
         note["id"] = "student-version-note"
