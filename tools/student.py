@@ -4,6 +4,8 @@ Usage (through `make student ARGS="..."`, or directly with the course's Python):
 
     python tools/student.py                          every exercise notebook, one student notebook
                                                      each, into _build/student/
+    python tools/student.py --output-dir student chapters/03_activations_exercises.ipynb
+                                                     the student version of one notebook
     python tools/student.py --chapter 1 3            the exercises of chapters 1 and 3 as ONE
                                                      assignment notebook (_build/student/assignment.ipynb)
     python tools/student.py --id vectors-cosine neurons-nand --output hw1.ipynb
@@ -336,11 +338,13 @@ def main(argv=None):
     parser.add_argument("--nbgrader-source", action="store_true",
                         help="keep the solutions and nbgrader metadata, drop only the solution dropdowns "
                              "(the source version for an nbgrader course)")
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="only these exercise notebooks (default: every one in the --from folder)")
     parser.add_argument("--from", dest="folder", type=Path, default=CHAPTERS,
                         help="the folder of exercise notebooks (default: chapters/)")
     args = parser.parse_args(argv)
 
-    paths = exercise_notebooks(args.folder)
+    paths = [p.resolve() for p in args.notebooks] or exercise_notebooks(args.folder)
     if not paths:
         print(f"student.py: no *_exercises.ipynb in {args.folder}", file=sys.stderr)
         return 1
