@@ -25,8 +25,10 @@ class _Pointwise(Module):
 
     Subclasses give ``f(x)`` and its derivative ``df(x, out)``, both from
     ``nnlib.functional`` (``out = f(x)`` is passed so that a derivative written in terms
-    of the output, such as the sigmoid's ``s (1 - s)``, need not recompute it). Input of
-    any shape, output the same shape and dtype. Chapter 3.
+    of the output, such as the sigmoid's ``s (1 - s)``, need not recompute it): either the
+    functional functions themselves (``f = staticmethod(F.relu)``) or methods that call
+    them with the layer's settings. Input of any shape, output the same shape and dtype.
+    Chapter 3.
     """
 
     def __init__(self):
@@ -40,10 +42,12 @@ class _Pointwise(Module):
         raise NotImplementedError(f"{type(self).__name__} must define df")
 
     def forward(self, x):
-        x = np.asarray(x)
-        _check_float(self, x)
-        self._x, self._y = x, self.f(x)
-        return self._y
+        if type(x) is not np.ndarray or x.dtype.kind != "f":
+            x = np.asarray(x)
+            _check_float(self, x)  # raises unless x is floating point
+        self._x = x
+        self._y = y = self.f(x)
+        return y
 
     def backward(self, dout, input_grad=True):
         dout = self._check_backward(dout)
@@ -58,11 +62,8 @@ class ReLU(_Pointwise):
     Input of any shape ``S``, output shape ``S``, same dtype. Chapter 3.
     """
 
-    def f(self, x):
-        return F.relu(x)
-
-    def df(self, x, out):
-        return F.relu_grad(x)
+    f = staticmethod(F.relu)
+    df = staticmethod(F.relu_grad)  # df(x, out): out = f(x) saves recomputing it
 
 
 class LeakyReLU(_Pointwise):
@@ -96,11 +97,8 @@ class Sigmoid(_Pointwise):
     Input of any shape ``S``, output shape ``S``, same dtype. Chapter 3.
     """
 
-    def f(self, x):
-        return F.sigmoid(x)
-
-    def df(self, x, out):
-        return F.sigmoid_grad(x, out=out)
+    f = staticmethod(F.sigmoid)
+    df = staticmethod(F.sigmoid_grad)  # df(x, out): out = f(x) saves recomputing it
 
 
 class Tanh(_Pointwise):
@@ -109,11 +107,8 @@ class Tanh(_Pointwise):
     Input of any shape ``S``, output shape ``S``, same dtype. Chapter 3.
     """
 
-    def f(self, x):
-        return F.tanh(x)
-
-    def df(self, x, out):
-        return F.tanh_grad(x, out=out)
+    f = staticmethod(F.tanh)
+    df = staticmethod(F.tanh_grad)  # df(x, out): out = f(x) saves recomputing it
 
 
 class GELU(_Pointwise):

@@ -5,13 +5,17 @@ channels = model width); attention works per head on ``(B, h, T, d)`` with ``d =
 Every layer keeps the dtype of its parameters (float32 stays float32). The forward pass
 and its backward pass (``dV``, ``dA``, the softmax backward, ``dQ`` and ``dK``) are derived
 step by step in Chapter 9 (transformers).
-"""
-import math
 
+The computation itself (``nnlib.fused.attend`` and ``attend_backward``) follows these formulas
+block by block: a causal block of queries skips the keys after its last query, each block is
+shifted by its own maximum, and the softmax backward's ``sum_j dA_ij A_ij`` is computed as
+``dout_i . out_i``. The tests check it against the formulas written out one step per line.
+"""
 import numpy as np
 
 from nnlib import _validate
 from nnlib.embedding import check_sequence
+from nnlib.fused import attend, attend_backward, attention_plan, attention_weights
 from nnlib.layers import Linear
 from nnlib.module import Module
 
@@ -71,12 +75,11 @@ def scaled_dot_product_attention(q, k, v, causal=False):
     if causal and T != Tk:
         raise ValueError(f"scaled_dot_product_attention with causal=True expected as many queries as "
                          f"keys, got T={T} and T_k={Tk}")
-    scale = 1.0 / math.sqrt(q.shape[-1])
-    A = (q * scale) @ k.swapaxes(-1, -2)  # the scores S, (..., T, T_k)
-    if causal:
-        A += _causal_bias(T, A.dtype)  # -inf above the diagonal
-    _softmax_inplace(A)  # now the weights A = softmax(S), in the same array
-    return A @ v, A
+    lead = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    q3, k3, v3 = (np.broadcast_to(a, lead + a.shape[-2:]).reshape((-1,) + a.shape[-2:]) for a in (q, k, v))
+    out, blocks, plan = attend(q3, k3, v3, causal)  # on (L, T, d) arrays, L = all leading axes
+    A = attention_weights(blocks, plan, (len(q3), T, Tk))  # (L, T, T_k)
+    return out.reshape(lead + out.shape[-2:]), A.reshape(lead + (T, Tk))
 
 
 def scaled_dot_product_attention_backward(dout, q, k, v, A, out=None):
@@ -96,8 +99,7 @@ def scaled_dot_product_attention_backward(dout, q, k, v, A, out=None):
     A : ndarray, shape ``(..., T, T_k)``
         The attention weights the forward pass returned.
     out : tuple of three ndarray, optional
-        Arrays of the shapes of ``q``, ``k`` and ``v`` to write ``dq``, ``dk``, ``dv``
-        into (``MultiHeadAttention`` passes views of one buffer).
+        Arrays of the shapes of ``q``, ``k`` and ``v`` to write ``dq``, ``dk``, ``dv`` into.
 
     Returns
     -------
@@ -111,51 +113,22 @@ def scaled_dot_product_attention_backward(dout, q, k, v, A, out=None):
         if got != expected[name]:
             raise ValueError(f"scaled_dot_product_attention_backward expected {name} of shape "
                              f"{expected[name]} (from the shapes of q, k and v), got {got}")
-    dq, dk, dv = out if out is not None else (None, None, None)
-    scale = 1.0 / math.sqrt(q.shape[-1])
-    dv = np.matmul(A.swapaxes(-1, -2), dout, out=dv)  # (..., T_k, d_v)
-    dS = dout @ v.swapaxes(-1, -2)  # dA for now, (..., T, T_k)
-    _softmax_backward_inplace(A, dS)  # now dS = A * (dA - rowsum(dA * A))
-    dS *= scale
-    dq = np.matmul(dS, k, out=dq)  # (..., T, d)
-    dk = np.matmul(dS.swapaxes(-1, -2), q, out=dk)  # (..., T_k, d)
-    return dq, dk, dv
-
-
-# -- the shared hot path ------------------------------------------------------------------
-_BIAS_CACHE = {}
-
-
-def _causal_bias(T, dtype):
-    """0 where a query may look (j <= i), -inf above the diagonal; shape ``(T, T)``, cached."""
-    key = (T, np.dtype(dtype).str)
-    if key not in _BIAS_CACHE:
-        _BIAS_CACHE[key] = np.where(causal_mask(T), 0.0, -np.inf).astype(dtype)
-    return _BIAS_CACHE[key]
-
-
-def _softmax_inplace(S):
-    """Row-wise softmax of ``S`` over the last axis, overwriting ``S``; returns it.
-
-    Computes ``exp(S - max) / sum(exp(S - max))`` (``nnlib.functional.softmax``) in place;
-    the tests check the two agree to float64 round-off.
-    """
-    S -= S.max(axis=-1, keepdims=True)  # S - max_j S_j: every entry <= 0, (..., T, T_k)
-    np.exp(S, out=S)  # e_j = exp(S_j - max), in (0, 1]
-    S /= S.sum(axis=-1, keepdims=True)  # A_j = e_j / sum_k e_k
-    return S
-
-
-def _softmax_backward_inplace(A, dA):
-    """Fused softmax backward: overwrite ``dA`` with ``A * (dA - sum(dA * A, -1))``.
-
-    The formula of ``nnlib.functional.softmax_backward``, without a ``(..., T, T)`` temporary;
-    the tests check the two agree to float64 round-off.
-    """
-    row = np.einsum("...j,...j->...", dA, A)[..., None]  # r = sum_j dA_j A_j, (..., T, 1)
-    dA -= row  # dA_j - r
-    dA *= A  # dS_j = A_j (dA_j - r)
-    return dA
+    if q.shape[:-2] != k.shape[:-2] or q.shape[:-2] != v.shape[:-2]:
+        raise ValueError(f"scaled_dot_product_attention_backward expected q, k and v with the same leading "
+                         f"axes, got {q.shape}, {k.shape} and {v.shape}")
+    T, Tk = A.shape[-2:]
+    dout3, q3, k3, v3, A3 = (a.reshape((-1,) + a.shape[-2:]) for a in (dout, q, k, v, A))  # (L, ., .)
+    plan = attention_plan(len(A3), 1, T, Tk, causal=False)  # all keys: masked entries of A are 0 anyway
+    blocks = [A3[b, i:i2, :end] for b, i, i2, end in plan]
+    delta = np.vecdot(dout3, A3 @ v3)  # sum_j dA_ij A_ij = dout_i . out_i, out = A v, (L, T)
+    grads = tuple(np.empty(a.shape, dout.dtype) for a in (q3, k3, v3))
+    attend_backward(dout3, q3, k3, v3, blocks, plan, delta, grads)
+    grads = tuple(g.reshape(a.shape) for g, a in zip(grads, (q, k, v)))
+    if out is None:
+        return grads
+    for buf, g in zip(out, grads):
+        buf[...] = g
+    return tuple(out)
 
 
 class MultiHeadAttention(Module):
@@ -164,8 +137,8 @@ class MultiHeadAttention(Module):
     ``[q, k, v] = x @ W_qkv + b_qkv`` (one ``Linear(C, 3C)``), split into ``h`` heads of
     width ``d = C / h``; per head ``y = softmax(q k^T / sqrt(d)) v``; the heads are joined
     back to width ``C`` and ``out = y @ W_o + b_o``. Parameters: ``4 C^2 + 4 C``.
-    Backward runs the same steps in reverse, through ``scaled_dot_product_attention_backward``.
-    Chapter 9.
+    Backward runs the same steps in reverse, with the computation that
+    ``scaled_dot_product_attention_backward`` uses. Chapter 9.
 
     Parameters
     ----------
@@ -186,8 +159,6 @@ class MultiHeadAttention(Module):
         ``C -> 3C``: queries, keys and values of every head.
     proj : Linear
         ``C -> C``: the output projection.
-    attn : ndarray, shape ``(B, h, T, T)`` or None
-        The attention weights of the last forward pass (for drawing attention maps).
 
     Notes
     -----
@@ -209,8 +180,19 @@ class MultiHeadAttention(Module):
         self.d_model, self.n_heads, self.causal = d_model, n_heads, bool(causal)
         self.qkv = Linear(d_model, 3 * d_model, rng=rng, dtype=dtype, init="xavier")
         self.proj = Linear(d_model, d_model, rng=rng, dtype=dtype, init="xavier")
-        self.attn = None
         self._cache = None
+
+    @property
+    def attn(self):
+        """The attention weights of the last forward pass, ``(B, h, T, T)`` (None before one).
+
+        Assembled on request from the blocks the forward pass kept (for drawing attention
+        maps); row ``t`` of head ``j`` is how much position ``t`` looked at each position.
+        """
+        if self._cache is None:
+            return None
+        q, k, v, y, blocks, plan = self._cache
+        return attention_weights(blocks, plan, q.shape[:-1] + (k.shape[-2],))
 
     def forward(self, x):
         x = np.asarray(x)
@@ -221,22 +203,23 @@ class MultiHeadAttention(Module):
         # The Linear layers get (B*T, C) views: one large 2-D matrix product is faster than B.
         qkv = self.qkv(x.reshape(B * T, C)).reshape(B, T, 3, h, d).transpose(2, 0, 3, 1, 4)  # (3, B, h, T, d)
         q, k, v = qkv[0], qkv[1], qkv[2]  # each (B, h, T, d)
-        y, A = scaled_dot_product_attention(q, k, v, self.causal)  # (B, h, T, d), (B, h, T, T)
-        self.attn = A
-        self._cache = (q, k, v, A)
-        y = y.transpose(0, 2, 1, 3).reshape(B * T, C)  # (B, T, h, d) -> (B*T, C)
-        return self.proj(y).reshape(B, T, C)
+        heads = np.empty((B, T, h, d), dtype=x.dtype)  # the heads side by side, as proj wants them
+        y = heads.transpose(0, 2, 1, 3)  # a (B, h, T, d) view of it
+        _, blocks, plan = attend(q, k, v, self.causal, out=y)  # y = softmax(q k^T / sqrt(d)) v
+        self._cache = (q, k, v, y, blocks, plan)
+        return self.proj(heads.reshape(B * T, C)).reshape(B, T, C)
 
     def backward(self, dout, input_grad=True):
         dout = self._check_backward(dout)  # (B, T, C)
-        q, k, v, A = self._cache
+        q, k, v, y, blocks, plan = self._cache
         B, h, T, d = q.shape
         C = self.d_model
         dy = self.proj.backward(dout.reshape(B * T, C))  # (B*T, C)
         dy = dy.reshape(B, T, h, d).transpose(0, 2, 1, 3)  # (B, h, T, d)
         dqkv = np.empty((B, T, 3, h, d), dtype=dout.dtype)  # the layout qkv's output had
         dq, dk, dv = dqkv.transpose(2, 0, 3, 1, 4)  # views, each (B, h, T, d)
-        scaled_dot_product_attention_backward(dy, q, k, v, A, out=(dq, dk, dv))
+        delta = np.vecdot(dy, y)  # sum_j dA_ij A_ij = dy_i . y_i, (B, h, T)
+        attend_backward(dy, q, k, v, blocks, plan, delta, (dq, dk, dv))  # the steps of ..._attention_backward
         dx = self.qkv.backward(dqkv.reshape(B * T, 3 * C), input_grad=input_grad)  # (B*T, C)
         return None if dx is None else dx.reshape(B, T, C)
 

@@ -38,6 +38,8 @@ def erf(x):
 
 def _float_array(x, who):
     """Return x as a floating-point array (integers and booleans become float64, floats keep their dtype)."""
+    if type(x) is np.ndarray and x.dtype.kind == "f":
+        return x  # the usual case
     x = np.asarray(x)
     if x.dtype.kind not in "biuf":
         raise ValueError(f"{who} expected an array of real numbers, got dtype {x.dtype}")
@@ -54,11 +56,14 @@ def relu(x):
     return np.maximum(_float_array(x, "relu"), 0)
 
 
-def relu_grad(x):
+def relu_grad(x, out=None):
     """Derivative of ReLU: ``1`` where ``x > 0``, else ``0`` (we use 0 at x = 0).
 
-    ``x`` is an array of any shape ``S``; returns an array of shape ``S``, same dtype. Chapter 3.
+    ``x`` is an array of any shape ``S``; returns shape ``S``, same dtype. ``out``, if given, is
+    ``relu(x)`` (the ``ReLU`` layer passes its output): then it is ``out != 0``, one comparison. Chapter 3.
     """
+    if out is not None:  # relu(x) != 0 exactly where not x <= 0 (NaN stays NaN, so it gives 1)
+        return (out != 0).astype(out.dtype)
     x = _float_array(x, "relu_grad")
     return (~(x <= 0)).astype(x.dtype)  # 1 at NaN, as in PyTorch (dout passes through)
 
@@ -94,7 +99,7 @@ def sigmoid(x):
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
 
 
-def sigmoid_grad(x, *, out=None):
+def sigmoid_grad(x, out=None):
     """Derivative of the sigmoid: ``s(x) * (1 - s(x))``.
 
     ``x`` is an array of any shape ``S``; returns shape ``S``, same dtype. ``out``, if
@@ -113,7 +118,7 @@ def tanh(x):
     return np.tanh(_float_array(x, "tanh"))
 
 
-def tanh_grad(x, *, out=None):
+def tanh_grad(x, out=None):
     """Derivative of tanh: ``1 - tanh(x)**2``.
 
     ``x`` is an array of any shape ``S``; returns shape ``S``, same dtype. ``out``, if

@@ -66,22 +66,33 @@ class Linear(Module):
         self._x = None
 
     def forward(self, x):
-        x = self._check_input(np.asarray(x))  # (..., D)
+        if type(x) is not np.ndarray:
+            x = np.asarray(x)  # (..., D)
+        if x.ndim < 2 or x.shape[-1] != self.in_features or x.dtype != self.W.data.dtype:
+            self._check_input(x)  # raises the error that explains what is wrong
         self._x = x
-        return x @ self.W.data + self.b.data  # out = x W + b, (..., M)
+        if x.ndim > 2 and x.flags.c_contiguous:  # (B, T, D): one (B*T, D) matrix product, not B small ones
+            out = (x.reshape(-1, self.in_features) @ self.W.data).reshape(x.shape[:-1] + (self.out_features,))
+        else:
+            out = x @ self.W.data  # x W, (..., M)
+        out += self.b.data  # out = x W + b (added in place: no second (..., M) array)
+        return out
 
     def backward(self, dout, input_grad=True):
         dout = self._check_backward(dout)  # (..., M)
-        x = self._x.reshape(-1, self.in_features)  # (N, D), N = all leading axes
-        g = dout.reshape(-1, self.out_features)  # (N, M)
+        x, g = self._x, dout
+        if x.ndim != 2:
+            x = x.reshape(-1, self.in_features)  # (N, D), N = all leading axes
+            g = dout.reshape(-1, self.out_features)  # (N, M)
         self.W.add_grad(x.T, g)  # dW += x^T dout, (D, M)
-        self.b.grad += g.sum(axis=0)  # db += sum_n dout, (M,)
+        self.b.add_sum(g)  # db += sum_n dout, (M,)
         if not input_grad:
             return None
-        return dout @ self.W.data.T  # dx = dout W^T, (..., D)
+        dx = g @ self.W.data.T  # dx = dout W^T, (N, D)
+        return dx if dout.ndim == 2 else dx.reshape(dout.shape[:-1] + (self.in_features,))  # (..., D)
 
     def _check_input(self, x):
-        """``x`` itself, after checking it is a batch ``(N, D)`` or ``(B, T, D)`` of W's dtype."""
+        """Raise the ValueError that says why ``x`` is not a batch ``(N, D)`` or ``(B, T, D)`` of W's dtype."""
         D = self.in_features
         if x.ndim < 2:
             raise ValueError(
@@ -96,7 +107,6 @@ class Linear(Module):
                 "out_features or the data's number of columns."
             )
         _validate.input_dtype(self, x, self.W.data.dtype)
-        return x
 
     def extra_repr(self):
         text = f"in_features={self.in_features}, out_features={self.out_features}"

@@ -74,8 +74,8 @@ class Module:
     def __call__(self, x):
         global _depth, _pass
         if _depth == 0:
-            _pass += 1
-        if self._pass == _pass:
+            _pass += 1  # a new forward pass: no module has been called in it yet
+        elif self._pass == _pass:
             raise ValueError(
                 f"{type(self).__name__}({self.extra_repr()}) expected one call per forward pass, "
                 "got a second call in the same pass: a module keeps one input for its backward "
@@ -89,7 +89,8 @@ class Module:
             out = self.forward(x)
         finally:
             _depth -= 1
-        self._out_spec = (np.shape(out), getattr(out, "dtype", None))
+        arr = type(out) is np.ndarray  # the usual case, without np.shape's function call
+        self._out_spec = (out.shape, out.dtype) if arr else (np.shape(out), getattr(out, "dtype", None))
         return out
 
     # -- finding parameters and sub-modules ---------------------------------
@@ -153,8 +154,11 @@ class Module:
         Raises a ValueError if forward has not run, or if ``dout`` does not have the
         shape and dtype of the output that forward returned.
         """
+        spec = self._out_spec
+        if type(dout) is np.ndarray and spec is not None and dout.shape == spec[0] and dout.dtype == spec[1]:
+            return dout  # the usual case: every check below passes
         name = type(self).__name__
-        if self._out_spec is None:
+        if spec is None:
             raise ValueError(
                 f"{name}.backward was called before forward: expected a forward pass "
                 f"to store its input, got none. Run out = layer(x) before layer.backward(dout)."

@@ -5,7 +5,7 @@ too. Derived in Chapter 5 (normalization); LayerNorm is used again in Chapter 9.
 """
 import numpy as np
 
-from nnlib import _validate
+from nnlib import _validate, fused
 from nnlib.module import Module, Parameter
 
 
@@ -53,26 +53,23 @@ class LayerNorm(Module):
                 f"shape {x.shape}: wrong feature count or a 1-D batch (use x.reshape(1, -1))."
             )
         _validate.input_dtype(self, x, self.gamma.data.dtype)
-        xc = x - x.mean(axis=-1, keepdims=True)
-        inv_std = 1 / np.sqrt((xc * xc).mean(axis=-1, keepdims=True) + self.eps)  # (..., 1)
-        xhat = xc * inv_std
-        self._cache = (xhat, inv_std)
-        return xhat * self.gamma.data + self.beta.data
+        # The formula of the docstring, block by block and in place (nnlib.fused.layer_norm):
+        # mean and var over the last axis, xhat = (x - mean) / sqrt(var + eps), gamma xhat + beta.
+        out, xhat, inv_std = fused.layer_norm(x, self.gamma.data, self.beta.data, self.eps)
+        self._cache = (xhat, inv_std)  # (..., D), (..., 1)
+        return out
 
     def backward(self, dout, input_grad=True):
         dout = self._check_backward(dout)
         xhat, inv_std = self._cache
         D = self.dim
-        self.gamma.grad += (dout * xhat).reshape(-1, D).sum(axis=0)
-        self.beta.grad += dout.reshape(-1, D).sum(axis=0)
+        d2 = dout.reshape(-1, D)  # (N, D)
+        self.gamma.grad += np.einsum("nd,nd->d", d2, xhat.reshape(-1, D))  # dgamma += sum_n dout * xhat
+        self.beta.add_sum(d2)  # dbeta += sum_n dout
         if not input_grad:
             return None
-        dxhat = dout * self.gamma.data
-        return inv_std * (
-            dxhat
-            - dxhat.mean(axis=-1, keepdims=True)
-            - xhat * (dxhat * xhat).mean(axis=-1, keepdims=True)
-        )
+        # dx = (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) / sqrt(var + eps), dxhat = dout gamma
+        return fused.layer_norm_backward(dout, xhat, inv_std, self.gamma.data)
 
     def extra_repr(self):
         return f"{self.dim}, eps={self.eps}"

@@ -58,6 +58,7 @@ class Optimizer:
                 )
             first[id(p)] = i
         self.lr = _validate.number(name, "lr", lr, "(0, inf)")
+        self._work = [None] * len(self.params)  # per-parameter work arrays, made on first use (_scratch)
 
     def zero_grad(self):
         """Set ``p.grad`` to zero for every parameter."""
@@ -67,6 +68,14 @@ class Optimizer:
     def step(self):
         """Update every parameter once from its current gradient."""
         raise NotImplementedError
+
+
+def _scratch(optimizer, i, p):
+    """A work array of ``p``'s shape and dtype, kept by the optimizer for parameter ``i``."""
+    buf = optimizer._work[i]
+    if buf is None or buf.shape != p.data.shape or buf.dtype != p.data.dtype:
+        buf = optimizer._work[i] = np.empty_like(p.data)
+    return buf
 
 
 class SGD(Optimizer):
@@ -109,7 +118,11 @@ class SGD(Optimizer):
                     v *= mu
                     v += g
                 g = v
-            p.data -= lr * g
+            step = self._work[i]
+            if step is None or step.shape != g.shape:
+                step = _scratch(self, i, p)
+            np.multiply(g, lr, out=step)  # lr * g, into a buffer kept between steps
+            p.data -= step  # p = p - lr * g
 
 
 class Adam(Optimizer):
@@ -155,20 +168,26 @@ class Adam(Optimizer):
         lr, wd, eps = self.lr, self.weight_decay, self.eps
         step_size = lr / (1 - b1**self.t)
         sqrt_bc2 = math.sqrt(1 - b2**self.t)
-        for p, m, v in zip(self.params, self.m, self.v):
+        for i, (p, m, v) in enumerate(zip(self.params, self.m, self.v)):
             g = p.grad
             if wd and self.decoupled:
                 p.data *= 1 - lr * wd
             elif wd:
                 g = g + wd * p.data
+            buf = _scratch(self, i, p)  # one array per parameter, reused: no temporaries
             m *= b1
-            m += (1 - b1) * g
+            np.multiply(g, 1 - b1, out=buf)
+            m += buf  # m = b1 m + (1 - b1) g
             v *= b2
-            v += (1 - b2) * (g * g)
-            denom = np.sqrt(v)
+            np.multiply(g, g, out=buf)
+            buf *= 1 - b2
+            v += buf  # v = b2 v + (1 - b2) g^2
+            denom = np.sqrt(v, out=buf)
             denom /= sqrt_bc2
-            denom += eps
-            p.data -= step_size * (m / denom)
+            denom += eps  # sqrt(v_hat) + eps = sqrt(v) / sqrt(1 - b2^t) + eps
+            update = np.divide(m, denom, out=buf)
+            update *= step_size
+            p.data -= update  # p = p - lr * m_hat / (sqrt(v_hat) + eps), step_size = lr / (1 - b1^t)
 
 
 class AdamW(Adam):

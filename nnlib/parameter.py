@@ -98,5 +98,17 @@ class Parameter:
         else:
             self._grad += a @ b
 
+    def add_sum(self, g):
+        """Accumulate the column sums of ``g`` into the gradient: ``grad += g.sum(axis=0)`` (a bias's ``db``).
+
+        ``g`` has shape ``(N,) + data.shape``. Right after ``zero_grad()`` the sum is written
+        straight into the gradient array (``np.add.reduce(g, axis=0, out=...)``), as in ``add_grad``.
+        """
+        if self._zero_pending:
+            np.add.reduce(g, axis=0, out=self._grad)  # np.sum without its Python wrapper
+            self._zero_pending = False
+        else:
+            self._grad += np.add.reduce(g, axis=0)
+
     def __repr__(self):
         return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"

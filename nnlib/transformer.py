@@ -7,12 +7,11 @@ one logit per vocabulary entry at every position. Derived in Chapter 9 (transfor
 ``count_transformer_parameters`` (in ``nnlib.param_count``, importable from here) counts
 the parameters of such a model, and of Llama-style ones, from the configuration.
 """
-import math
-
 import numpy as np
 
 from nnlib import _validate
 from nnlib.activations import GELU
+from nnlib.fused import TanhGELU as _TanhGELU  # noqa: F401 (the fused GELU("tanh"), imported from here)
 from nnlib.attention import MultiHeadAttention
 from nnlib.embedding import Embedding, LearnedPositionalEmbedding, SinusoidalPositionalEncoding, check_sequence
 from nnlib.layers import LayerNorm, Linear, Sequential
@@ -20,57 +19,6 @@ from nnlib.module import Module
 from nnlib.param_count import count_transformer_parameters  # noqa: F401 (re-exported)
 
 __all__ = ["TransformerBlock", "DecoderLM", "count_transformer_parameters"]
-
-
-class _TanhGELU(GELU):
-    """``GELU("tanh")`` with a fused forward and backward that keep ``tanh(u)`` for backward.
-
-    Same formula as ``nnlib.functional.gelu(x, "tanh")``:
-    ``0.5 x (1 + tanh(u))``, ``u = sqrt(2/pi) (x + 0.044715 x^3)``; derivative
-    ``0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)``. Fused here so that
-    backward reuses ``t`` from forward instead of recomputing it, which matters in the
-    block's hot path. ``GELU("tanh")`` is the readable reference: the tests check that the
-    two agree to float64 round-off. Input of any shape, dtype kept.
-    """
-
-    _C = math.sqrt(2.0 / math.pi)  # c = sqrt(2/pi)
-    _A = 0.044715  # a
-
-    def __init__(self):
-        super().__init__("tanh")
-        self._t = None
-
-    def forward(self, x):
-        x = np.asarray(x)
-        if x.dtype.kind != "f":
-            return super().forward(x)  # raises the usual error
-        self._x = x  # each line computes the formula on its right, in place
-        t = x * x  # x^2
-        t *= self._C * self._A  # c a x^2
-        t += self._C  # c (1 + a x^2)
-        t *= x  # u = c (x + a x^3)
-        np.tanh(t, out=t)  # t = tanh(u)
-        self._t = t
-        out = t + 1  # 1 + t
-        out *= x  # x (1 + t)
-        out *= 0.5  # gelu(x) = 0.5 x (1 + t)
-        return out
-
-    def backward(self, dout, input_grad=True):
-        dout = self._check_backward(dout)
-        if not input_grad:
-            return None
-        x, t = self._x, self._t  # the formula of nnlib.functional.gelu_grad(x, "tanh")
-        g = x * x  # x^2
-        g *= 3 * self._A * self._C  # 3 a c x^2
-        g += self._C  # du/dx = c (1 + 3 a x^2)
-        g *= x  # x du/dx
-        g *= 1 - t * t  # x (1 - t^2) du/dx
-        g += 1  # 1 + x (1 - t^2) du/dx
-        g += t  # (1 + t) + x (1 - t^2) du/dx
-        g *= 0.5  # gelu'(x) = 0.5 (1 + t) + 0.5 x (1 - t^2) du/dx
-        g *= dout  # dx = dout * gelu'(x)
-        return g
 
 
 class TransformerBlock(Module):
@@ -124,16 +72,23 @@ class TransformerBlock(Module):
         x = np.asarray(x)
         check_sequence(self, x, self.d_model)
         B, T, C = x.shape
-        x = x + self.attn(self.ln1(x))
+        h = self.attn(self.ln1(x))
+        h += x  # x + attn(ln1(x)), added into the sublayer's new output array
         # The MLP acts on every position alone: give it one (B*T, C) matrix (a view).
-        return x + self.mlp(self.ln2(x).reshape(B * T, C)).reshape(B, T, C)
+        out = self.mlp(self.ln2(h).reshape(B * T, C)).reshape(B, T, C)
+        out += h  # h + mlp(ln2(h))
+        return out
 
     def backward(self, dout, input_grad=True):
         dout = self._check_backward(dout)  # (B, T, C)
         B, T, C = dout.shape
-        dx = dout + self.ln2.backward(self.mlp.backward(dout.reshape(B * T, C)).reshape(B, T, C))
-        dattn = self.ln1.backward(self.attn.backward(dx))
-        return dx + dattn if input_grad else None
+        dh = self.ln2.backward(self.mlp.backward(dout.reshape(B * T, C)).reshape(B, T, C))
+        dh += dout  # dh = dout + ln2.backward(mlp.backward(dout))
+        dattn = self.ln1.backward(self.attn.backward(dh))
+        if not input_grad:
+            return None
+        dattn += dh  # dx = dh + ln1.backward(attn.backward(dh))
+        return dattn
 
     def extra_repr(self):
         return f"d_model={self.d_model}, n_heads={self.attn.n_heads}, d_mlp={self.d_mlp}"

@@ -215,16 +215,71 @@ def test_positions_reject_a_sequence_longer_than_the_context(make):
         make()(np.zeros((1, 5, 2)))
 
 
-@pytest.mark.parametrize("shape", [(2, 3, 4, 4), (5, 7)])
-def test_in_place_softmax_helpers_equal_the_readable_functions(shape):
-    # The fused forms in attention.py against nnlib.functional, to float64 round-off.
-    from nnlib import functional as F
-    from nnlib.attention import _softmax_backward_inplace, _softmax_inplace
+# ---- the blocked computation against the readable formulas ----------------------------------
 
+def readable_attention(q, k, v, causal):
+    """The chapter's formulas, one step per line, on whole arrays (the reference)."""
+    from nnlib import functional as F
+    S = q @ k.swapaxes(-1, -2) / math.sqrt(q.shape[-1])
+    if causal:
+        S = np.where(causal_mask(S.shape[-1]), S, -np.inf)
+    A = F.softmax(S)
+    return A @ v, A
+
+
+def readable_attention_backward(dout, q, k, v, A):
+    from nnlib import functional as F
+    dv = A.swapaxes(-1, -2) @ dout
+    dS = F.softmax_backward(A, dout @ v.swapaxes(-1, -2)) / math.sqrt(q.shape[-1])
+    return dS @ k, dS.swapaxes(-1, -2) @ q, dv
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("shape,block_entries", [((2, 3, 5, 4), None), ((3, 2, 150, 8), None),
+                                                 ((5, 2, 70, 4), 2 * 64 * 70)])
+def test_blocked_attention_equals_the_readable_formulas(shape, block_entries, causal, monkeypatch):
+    # T = 150 gives three blocks of queries (64, 64, 22); the small block size, several blocks
+    # of sequences. Every block must agree with the formulas to float64 round-off.
+    import nnlib.fused as fused_module
+    if block_entries:
+        monkeypatch.setattr(fused_module, "_BLOCK_ENTRIES", block_entries)
     rng = np.random.default_rng(0)
-    S = rng.standard_normal(shape) * 4
-    dA = rng.standard_normal(shape)
-    A = _softmax_inplace(S.copy())
-    np.testing.assert_allclose(A, F.softmax(S), rtol=1e-14, atol=1e-16)
-    dS = _softmax_backward_inplace(A, dA.copy())
-    np.testing.assert_allclose(dS, F.softmax_backward(A, dA), rtol=1e-13, atol=1e-15)
+    q, k, v, dout = (rng.standard_normal(shape) for _ in range(4))
+    out, A = scaled_dot_product_attention(q, k, v, causal)
+    ref_out, ref_A = readable_attention(q, k, v, causal)
+    np.testing.assert_allclose(A, ref_A, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-12, atol=1e-14)
+    for got, ref in zip(scaled_dot_product_attention_backward(dout, q, k, v, A),
+                        readable_attention_backward(dout, q, k, v, ref_A)):
+        np.testing.assert_allclose(got, ref, rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_mha_with_several_blocks_equals_the_loops_and_gradchecks(causal, monkeypatch):
+    import nnlib.fused as fused_module
+    monkeypatch.setattr(fused_module, "_BLOCK_ENTRIES", 2 * 64 * 70)  # blocks of 1 sequence
+    mha = MultiHeadAttention(4, 2, causal, rng=5)
+    mha.qkv.b.data[...] = np.random.default_rng(5).standard_normal(12)
+    x = np.random.default_rng(6).standard_normal((2, 70, 4))
+    np.testing.assert_allclose(mha(x), naive_mha(mha, x), rtol=1e-10, atol=1e-12)
+    _, ref_A = readable_attention(*np.moveaxis((x @ mha.qkv.W.data + mha.qkv.b.data).reshape(2, 70, 3, 2, 2),
+                                               2, 0).transpose(0, 1, 3, 2, 4), causal)
+    np.testing.assert_allclose(mha.attn, ref_A, rtol=1e-12, atol=1e-15)  # zeros where no score was computed
+    assert_ok(gradcheck(mha, x[:, :66], seed=5))  # 66 positions: a second block of queries
+
+
+def test_rows_far_below_the_block_maximum_are_recomputed_exactly():
+    # Row 0 scores -150 for every key, row 1 scores 0: under the block's shift (0), row 0's
+    # exponentials underflow in float32 (exp(-150) = 0). Its weights must still be uniform.
+    k = np.zeros((1, 3, 4, 2), dtype=np.float32)
+    k[..., 0] = 1.0
+    q = np.zeros((1, 3, 4, 2), dtype=np.float32)
+    q[0, :, 0, 0] = -150 * math.sqrt(2)
+    v = np.random.default_rng(0).standard_normal((1, 3, 4, 2)).astype(np.float32)
+    for causal in (False, True):
+        out, A = scaled_dot_product_attention(q, k, v, causal)
+        assert np.all(np.isfinite(out)) and A.dtype == np.float32
+        ref_out, ref_A = readable_attention(q.astype(np.float64), k.astype(np.float64), v.astype(np.float64), causal)
+        np.testing.assert_allclose(A, ref_A, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(out, ref_out, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(A[0, :, 0], [[1, 0, 0, 0]] * 3)  # causal: row 0 sees only key 0

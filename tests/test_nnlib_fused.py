@@ -1,0 +1,176 @@
+"""The fast paths of nnlib against their readable versions (issue 17 / issue 18 §4).
+
+Every fused or in-place computation must give what the readable formula gives: to float64
+round-off where the operations differ in order, bit for bit where they are the same
+operations. Shapes are chosen so that the block-by-block kernels run over several blocks
+(``nnlib.fused.BLOCK`` entries each) and over a last, partial block.
+"""
+import numpy as np
+import pytest
+
+from nnlib import functional as F
+from nnlib import fused
+from nnlib.activations import GELU, ReLU
+from nnlib.embedding import Embedding
+from nnlib.layers import LayerNorm, Linear
+from nnlib.optim import SGD, Adam, AdamW
+from nnlib.parameter import Parameter
+
+ROWS = fused.BLOCK // 64 * 2 + 7  # with 64 features: two full blocks and a partial one
+
+
+def readable_layer_norm(x, gamma, beta, eps):
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    xhat = (x - mean) / np.sqrt(var + eps)
+    return gamma * xhat + beta, xhat, 1 / np.sqrt(var + eps)
+
+
+def readable_layer_norm_backward(dout, xhat, inv_std, gamma):
+    dxhat = dout * gamma
+    return inv_std * (dxhat - dxhat.mean(axis=-1, keepdims=True) - xhat * (dxhat * xhat).mean(axis=-1, keepdims=True))
+
+
+@pytest.mark.parametrize("shape", [(ROWS, 64), (3, ROWS // 3, 64), (5, 7), (1, 1)])
+def test_tanh_gelu_kernels_equal_the_functional_formulas(shape):
+    rng = np.random.default_rng(0)
+    x, dout = rng.standard_normal(shape) * 3, rng.standard_normal(shape)
+    out, t = fused.tanh_gelu(x)
+    np.testing.assert_allclose(out, F.gelu(x, "tanh"), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(t, np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(fused.tanh_gelu_backward(x, t, dout), dout * F.gelu_grad(x, "tanh"),
+                               rtol=1e-12, atol=1e-14)
+
+
+def test_tanh_gelu_module_on_a_non_contiguous_float32_input():
+    x = np.random.default_rng(1).standard_normal((64, 300)).astype(np.float32)[:, ::2]  # strided view
+    G = np.random.default_rng(2).standard_normal(x.shape).astype(np.float32)
+    fast, ref = fused.TanhGELU(), GELU("tanh")
+    out = fast(x)
+    assert out.dtype == np.float32 and out.shape == x.shape
+    np.testing.assert_allclose(out, ref(x), rtol=1e-5, atol=1e-6)
+    dx = fast.backward(G)
+    assert dx.dtype == np.float32
+    np.testing.assert_allclose(dx, ref.backward(G), rtol=1e-5, atol=1e-6)
+    assert fast.backward(G, input_grad=False) is None
+
+
+@pytest.mark.parametrize("shape", [(ROWS, 64), (2, ROWS // 2, 64), (4, 3), (1, 5)])
+def test_layer_norm_kernels_equal_the_docstring_formulas(shape):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(shape) * 2 + 1
+    gamma, beta, dout = rng.standard_normal(shape[-1]), rng.standard_normal(shape[-1]), rng.standard_normal(shape)
+    out, xhat, inv_std = fused.layer_norm(x, gamma, beta, 1e-5)
+    ref_out, ref_xhat, ref_inv = readable_layer_norm(x, gamma, beta, 1e-5)
+    for got, ref in ((out, ref_out), (xhat, ref_xhat), (inv_std, ref_inv)):
+        assert got.shape == ref.shape
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(fused.layer_norm_backward(dout, xhat, inv_std, gamma),
+                               readable_layer_norm_backward(dout, ref_xhat, ref_inv, gamma), rtol=1e-11, atol=1e-12)
+
+
+def test_layer_norm_module_gradients_equal_the_formulas_over_several_blocks():
+    rng = np.random.default_rng(4)
+    ln = LayerNorm(64)
+    ln.gamma.data[...], ln.beta.data[...] = rng.standard_normal(64), rng.standard_normal(64)
+    x, dout = rng.standard_normal((ROWS, 64)), rng.standard_normal((ROWS, 64))
+    ref_out, xhat, inv_std = readable_layer_norm(x, ln.gamma.data, ln.beta.data, ln.eps)
+    np.testing.assert_allclose(ln(x), ref_out, rtol=1e-12, atol=1e-13)
+    dx = ln.backward(dout)
+    np.testing.assert_allclose(dx, readable_layer_norm_backward(dout, xhat, inv_std, ln.gamma.data), rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(ln.gamma.grad, (dout * xhat).sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(ln.beta.grad, dout.sum(axis=0), rtol=1e-12)
+
+
+def test_relu_derivative_from_the_output_equals_the_one_from_the_input():
+    x = np.array([-2.0, -0.0, 0.0, 1e-300, 3.0, np.nan, np.inf, -np.inf])
+    np.testing.assert_array_equal(F.relu_grad(x, F.relu(x)), F.relu_grad(x))  # NaN passes dout, as in PyTorch
+    relu = ReLU()
+    relu(x)
+    np.testing.assert_array_equal(relu.backward(np.full(x.shape, 2.0)), 2.0 * F.relu_grad(x))
+
+
+def test_add_sum_writes_after_zero_grad_and_accumulates_otherwise():
+    p = Parameter(np.ones(3))
+    g = np.arange(6.0).reshape(2, 3)
+    p.grad[...] = 5.0
+    p.zero_grad()
+    p.add_sum(g)
+    np.testing.assert_array_equal(p.grad, [3, 5, 7])
+    p.add_sum(g)
+    np.testing.assert_array_equal(p.grad, [6, 10, 14])
+
+
+def test_linear_on_batches_of_sequences_equals_the_row_by_row_products():
+    lin = Linear(4, 3, rng=0)
+    lin.b.data[...] = [1.0, -2.0, 0.5]
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 5, 4))
+    G = rng.standard_normal((2, 5, 3))
+    expected = np.stack([xb @ lin.W.data + lin.b.data for xb in x])
+    for inp in (x, np.asfortranarray(x)):  # the 2-D product path and the batched one
+        lin.zero_grad()
+        np.testing.assert_allclose(lin(inp), expected, rtol=1e-14, atol=1e-15)
+        dx = lin.backward(G)
+        np.testing.assert_allclose(dx, G @ lin.W.data.T, rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(lin.W.grad, sum(xb.T @ gb for xb, gb in zip(x, G)), rtol=1e-13)
+        np.testing.assert_allclose(lin.b.grad, G.sum(axis=(0, 1)), rtol=1e-14)
+
+
+def test_embedding_backward_equals_np_add_at_bit_for_bit():
+    rng = np.random.default_rng(6)
+    emb = Embedding(7, 5, rng=0)
+    ids = rng.integers(0, 7, size=(4, 9))
+    G = rng.standard_normal((4, 9, 5))
+    expected = np.zeros((7, 5))
+    np.add.at(expected, ids.reshape(-1), G.reshape(-1, 5))
+    emb(ids)
+    emb.zero_grad()
+    emb.backward(G)
+    np.testing.assert_array_equal(emb.W.grad, expected)
+    emb.W.grad = np.asfortranarray(np.ones((7, 5)))  # a gradient array that is not C-contiguous
+    emb.backward(G)
+    expected = np.ones((7, 5))
+    np.add.at(expected, ids.reshape(-1), G.reshape(-1, 5))
+    np.testing.assert_array_equal(emb.W.grad, expected)
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1), lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.1),
+                                  lambda ps: Adam(ps, lr=0.01, weight_decay=0.1), lambda ps: AdamW(ps, lr=0.01)],
+                         ids=["sgd", "sgd_momentum", "adam", "adamw"])
+def test_optimizers_with_work_arrays_equal_the_temporaries_version(make):
+    # The in-place update (a work array per parameter) must give the same bits as the
+    # expression with temporaries it replaced, step after step.
+    rng = np.random.default_rng(7)
+    p = Parameter(rng.standard_normal((3, 4)))
+    q = Parameter(p.data.copy())
+    opt, ref = make([p]), make([q])
+    ref_state = {"m": np.zeros_like(q.data), "v": np.zeros_like(q.data), "vel": None, "t": 0}
+    for _ in range(3):
+        g = rng.standard_normal((3, 4))
+        p.grad = g.copy()
+        opt.step()
+        _reference_step(ref, q, g, ref_state)
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def _reference_step(opt, p, g, s):
+    """The update rules with temporaries, as the docstrings state them."""
+    if isinstance(opt, Adam):
+        b1, b2 = opt.betas
+        s["t"] += 1
+        if opt.weight_decay and opt.decoupled:
+            p.data *= 1 - opt.lr * opt.weight_decay
+        elif opt.weight_decay:
+            g = g + opt.weight_decay * p.data
+        s["m"] = b1 * s["m"] + (1 - b1) * g
+        s["v"] = b2 * s["v"] + (1 - b2) * (g * g)
+        denom = np.sqrt(s["v"]) / np.sqrt(1 - b2 ** s["t"]) + opt.eps
+        p.data -= opt.lr / (1 - b1 ** s["t"]) * (s["m"] / denom)
+        return
+    if opt.weight_decay:
+        g = g + opt.weight_decay * p.data
+    if opt.momentum:
+        s["vel"] = g.copy() if s["vel"] is None else opt.momentum * s["vel"] + g
+        g = s["vel"]
+    p.data -= opt.lr * g
