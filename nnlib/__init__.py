@@ -10,14 +10,16 @@ and check (exercise checks, plotting, widgets, lesson-only tools) live apart, in
 ``nnlib.course``, which imports the library and is never imported by it: ``import nnlib``
 loads neither matplotlib nor IPython.
 """
-from nnlib import attention, autograd, data, embedding, functional, gradcheck, init, transformer
+from nnlib import attention, autograd, conv, data, embedding, functional, gradcheck, init, recurrent, transformer
 from nnlib.activations import GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Step, Tanh
 from nnlib.attention import MultiHeadAttention
+from nnlib.conv import Conv2d, Flatten, MaxPool2d
 from nnlib.embedding import Embedding
 from nnlib.layers import BatchNorm1d, Dropout, LayerNorm, Linear, Residual, Sequential
 from nnlib.losses import CrossEntropyLoss, MSELoss
 from nnlib.module import Module, Parameter, count_parameters
 from nnlib.optim import SGD, Adam, AdamW
+from nnlib.recurrent import LSTM, RNN
 from nnlib.train import History, accuracy, clip_grad_norm, evaluate, fit, global_grad_norm, grad_norms, predict
 from nnlib.transformer import DecoderLM, TransformerBlock
 
@@ -29,7 +31,9 @@ __all__ = [
     "MSELoss", "CrossEntropyLoss",
     "SGD", "Adam", "AdamW",
     "fit", "History", "accuracy", "predict", "evaluate", "grad_norms", "global_grad_norm", "clip_grad_norm",
+    "Conv2d", "MaxPool2d", "Flatten", "RNN", "LSTM",
     "Embedding", "MultiHeadAttention", "TransformerBlock", "DecoderLM",
     # modules
-    "attention", "autograd", "data", "embedding", "functional", "gradcheck", "init", "transformer",
+    "attention", "autograd", "conv", "data", "embedding", "functional", "gradcheck", "init", "recurrent",
+    "transformer",
 ]

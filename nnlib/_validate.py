@@ -32,6 +32,19 @@ def integer(who, name, value, minimum=1):
     return int(value)
 
 
+def pair(who, name, value, minimum=1):
+    """``(a, b)`` from an int or a pair of ints (rows, columns), each ``>= minimum``.
+
+    For the kernel sizes, strides and paddings of the image layers (Chapter 7).
+    """
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    whole = all(not isinstance(v, bool) and isinstance(v, (numbers.Integral, np.integer)) for v in items)
+    if len(items) != 2 or not whole or min(items) < minimum:
+        raise ValueError(f"{who} expected {name} to be an integer >= {minimum} or a pair of them "
+                         f"(rows, columns), got {_describe(value)}. Use e.g. {name}=3 or {name}=(3, 5).")
+    return int(items[0]), int(items[1])
+
+
 def _parse(interval):
     """``"[0, 1)"`` -> ``(0.0, 1.0, True, False)``: the bounds and whether each is included."""
     low, high = interval[1:-1].split(",")

@@ -908,6 +908,46 @@ nan_like_torch("functional.softmax", lambda: [(F.softmax(np.array([[np.inf, 1.0]
                                                _torch().softmax(_t([[np.inf, 1.0], [-np.inf, 0.0]]), -1))])
 
 
+# ---- convolution and recurrence (Chapters 7 and 8) --------------------------------------------
+def _images(shape=(2, 3, 6, 6), dtype=np.float64):
+    return rng().standard_normal(shape).astype(dtype)
+
+
+bad("Conv2d", "shape", lambda: nnlib.Conv2d(3, 4, 3, rng=0)(_images((2, 2, 6, 6))),
+    "3 input channel(s)", "(2, 2, 6, 6)", "transpose(0, 3, 1, 2)")
+bad("Conv2d", "ndim", lambda: nnlib.Conv2d(3, 4, 3, rng=0)(_images((3, 6, 6))), "(N, 3, H, W)", "(3, 6, 6)", "x[None]")
+bad("Conv2d", "dtype int", lambda: nnlib.Conv2d(3, 4, 3, rng=0)(np.ones((2, 3, 6, 6), int)), "floating-point", "int64")
+bad("Conv2d", "dtype float16", lambda: nnlib.Conv2d(3, 4, 3, dtype=np.float16), "np.float32", "float16")
+bad("Conv2d", "shape", lambda: nnlib.Conv2d(3, 4, 3, rng=0)(_images((2, 3, 2, 2))), "at least 3x3", "2x2")
+bad("Conv2d", "hyperparameter", lambda: nnlib.Conv2d(3, 4, 0), "kernel_size", "integer >= 1", "got int 0")
+bad("Conv2d", "hyperparameter", lambda: nnlib.Conv2d(3, 4, 3, stride=1.5), "stride", "got float 1.5")
+bad("Conv2d", "hyperparameter", lambda: nnlib.Conv2d(3, 4, 3, padding=-1), "padding", "integer >= 0", "got int -1")
+bad("Conv2d", "backward before forward", lambda: nnlib.Conv2d(3, 4, 3, rng=0).backward(np.ones((2, 4, 4, 4))),
+    "before forward", obj="Conv2d.backward")
+bad("Conv2d", "shape", lambda: after_forward(nnlib.Conv2d(3, 4, 3, rng=0), _images()).backward(np.ones((2, 4, 3, 3))),
+    "(2, 4, 4, 4)", "(2, 4, 3, 3)", obj="Conv2d.backward")
+bad("Conv2d", "shared module", lambda: (lambda c: nnlib.Sequential(c, c)(_images()))(
+    nnlib.Conv2d(3, 3, 3, padding=1, rng=0)), "one call per forward pass", "second call", obj="Conv2d(3, 3")
+bad("MaxPool2d", "hyperparameter", lambda: nnlib.MaxPool2d(0), "kernel_size", "got int 0")
+bad("MaxPool2d", "ndim", lambda: nnlib.MaxPool2d(2)(np.ones((2, 6, 6))), "(N, C, H, W)", "(2, 6, 6)")
+bad("MaxPool2d", "shape", lambda: nnlib.MaxPool2d(4)(np.ones((2, 1, 3, 3))), "at least 4x4", "3x3")
+bad("Flatten", "ndim", lambda: nnlib.Flatten()(np.ones(3)), "at least 2 axes", "(3,)", "x[None]")
+bad("Flatten", "backward before forward", lambda: nnlib.Flatten().backward(np.ones(3)), "before forward",
+    obj="Flatten.backward")
+for _rnn in ("RNN", "LSTM"):
+    _make = getattr(nnlib, _rnn)
+    bad(_rnn, "shape", lambda m=_make: m(3, 4, rng=0)(np.ones((2, 5, 2))), "(B, T, 3)", "(2, 5, 2)", "input_size=3")
+    bad(_rnn, "ndim", lambda m=_make: m(3, 4, rng=0)(np.ones((5, 3))), "(B, T, 3)", "(5, 3)", "x[None]")
+    bad(_rnn, "dtype int", lambda m=_make: m(3, 4, rng=0)(np.ones((2, 5, 3), int)), "float64", "int64")
+    bad(_rnn, "empty", lambda m=_make: m(3, 4, rng=0)(np.ones((2, 0, 3))), "at least one step", "(2, 0, 3)")
+    bad(_rnn, "hyperparameter", lambda m=_make: m(0, 4), "input_size >= 1", "got input_size=0")
+    bad(_rnn, "hyperparameter", lambda m=_make: m(3, 2.5), "hidden_size", "got float 2.5")
+    bad(_rnn, "backward before forward", lambda m=_make: m(3, 4, rng=0).backward(np.ones((2, 5, 4))),
+        "before forward", obj=_rnn + ".backward")
+    bad(_rnn, "shape", lambda m=_make: after_forward(m(3, 4, rng=0), np.ones((2, 5, 3))).backward(np.ones((2, 5, 3))),
+        "(2, 5, 4)", "(2, 5, 3)", obj=_rnn + ".backward")
+
+
 # ---- the tests ------------------------------------------------------------------------------
 def _id(case):
     return f"{case.entry}-{case.kind}".replace(" ", "_")
