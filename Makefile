@@ -21,6 +21,9 @@ NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.c
 # JupyterLab as students get it: nbgrader's instructor interface (menu, Validate button,
 # Create Assignment panel) is disabled; the nbgrader command line is unaffected.
 # tests/test_lab.py starts its JupyterLab with the same page config.
+# Tests run on every core (pytest-xdist); a test file, and so a notebook, stays on one worker
+# (nbval runs a notebook's cells in order in one kernel).
+PARALLEL := -n auto --dist loadfile
 LAB_PAGE_CONFIG := {"disabledExtensions": {"@jupyter/nbgrader": true}}
 LAB_CONFIG      := _build/lab-config
 
@@ -59,16 +62,17 @@ test: $(STAMP)
 
 # nnlib's unit tests and the checks on the notebooks' structure (no kernel needed).
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not browser" -q --junitxml=$(RESULTS)/unit.xml
+	$(BIN)/python -m pytest tests -m "not browser" -q $(PARALLEL) --junitxml=$(RESULTS)/unit.xml
 
 # Every notebook re-executed and its outputs compared with the committed ones.
 test-nbval: $(STAMP)
-	$(ONE_THREAD) $(BIN)/python -m pytest $(NBVAL_OPTS) $(NOTEBOOKS) -q --junitxml=$(RESULTS)/nbval.xml
+	$(ONE_THREAD) $(BIN)/python -m pytest $(NBVAL_OPTS) $(PARALLEL) $(NOTEBOOKS) -q --junitxml=$(RESULTS)/nbval.xml
 
 # Every page of the built book opened in headless Chromium, with axe-core; then a lesson and
 # an exercise notebook run in a real JupyterLab (skipped, loudly, without Chromium).
 test-browser: $(STAMP)
-	$(BIN)/python -m pytest tests/test_browser.py tests/test_lab.py -m browser -q -rs --junitxml=$(RESULTS)/browser.xml
+	$(BIN)/python -m pytest tests/test_browser.py tests/test_lab.py -m browser -q -rs -n auto --dist loadgroup \
+	  --junitxml=$(RESULTS)/browser.xml
 
 # Prepare the exercise notebooks (student-version links, nbgrader metadata), run every notebook
 # (storing the values of the {eval} numbers in the prose), then regenerate what is derived

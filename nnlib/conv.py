@@ -252,6 +252,8 @@ class MaxPool2d(Module):
     stride : int, (int, int) or None
         Step between windows; None (default) means ``kernel_size`` (windows side by side).
 
+    Notes
+    -----
     Input ``(N, C, H, W)``, output ``(N, C, H_out, W_out)``, same dtype; no parameters.
     """
 

@@ -32,7 +32,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-pytestmark = pytest.mark.browser
+# One JupyterLab for the whole file: under pytest-xdist its tests stay on one worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("jupyterlab")]
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "chapters/02_neurons.ipynb"
