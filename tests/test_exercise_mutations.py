@@ -104,16 +104,19 @@ class _Shell:
 
 @contextlib.contextmanager
 def deadline(seconds):
+    """Stop a variant after ``seconds`` of CPU time (SIGPROF): an endless loop is stopped just
+    the same, but a busy machine, which slows the clock on the wall and not the CPU time,
+    cannot fail a correct variant; and the checks' own ``timeout=`` (SIGALRM) is left alone."""
     def alarm(signum, frame):
-        raise HarnessTimeout(f"did not finish within {seconds} s")
+        raise HarnessTimeout(f"did not finish within {seconds} s of CPU time")
 
-    old = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    old = signal.signal(signal.SIGPROF, alarm)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)
 
 
 def run_cell(source, ns, label):
@@ -586,6 +589,8 @@ def test_jupyter_hides_the_frames_of_the_checks():
     while tb is not None:
         frames.append(tb.tb_frame)
         tb = tb.tb_next
-    inside = [f for f in frames if f.f_code.co_filename == checks.__file__]
+    from nnlib.course import _feedback, _running
+    files = {checks.__file__, _feedback.__file__, _running.__file__}  # the checks and their two helpers
+    inside = [f for f in frames if f.f_code.co_filename in files]
     assert inside and all(f.f_locals.get("__tracebackhide__") for f in inside)
     assert isinstance(info.value, AssertionError)

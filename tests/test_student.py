@@ -314,7 +314,7 @@ def test_nbgrader_source_checks_start_with_the_hidden_test(path):
     assert set(checks_by_id) == {f"{ex.id}-check" for ex in exercises}
     for ex in exercises:
         cell = checks_by_id[f"{ex.id}-check"]
-        assert cell.source.startswith(student.HIDDEN_BEGIN) and "_importlib.reload(_checks_module)" in cell.source
+        assert cell.source.startswith(student.HIDDEN_BEGIN) and "_importlib.reload(_part)" in cell.source
         assert without_hidden_tests(cell.source) == nb.cells[ex.check].source, (
             f"{path.name}: removing the hidden test from {ex.id}'s check does not give the check back")
     prose = [c.source for c in source.cells if c.cell_type == "markdown"]

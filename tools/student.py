@@ -72,8 +72,10 @@ HIDDEN_PRELUDE = """{begin}
 # the check below uses the real checks even if a solution cell replaced or rebound them.
 {imports}
 import importlib as _importlib
-import nnlib.course.checks as _checks_module
-checks = _importlib.reload(_checks_module)
+import nnlib.course._feedback, nnlib.course._running, nnlib.course.checks
+for _part in (nnlib.course._feedback, nnlib.course._running, nnlib.course.checks):
+    _importlib.reload(_part)
+checks = nnlib.course.checks
 {end}"""
 
 
