@@ -3,7 +3,9 @@
 A block is ``x = x + attn(ln1(x))`` then ``x = x + mlp(ln2(x))`` (GPT-2's pre-norm order),
 with ``mlp = Linear(C, M) -> GELU -> Linear(M, C)``. A language model embeds token ids,
 adds positions, applies a stack of blocks, a final layer norm and a linear head that gives
-one logit per vocabulary entry at every position. Derived in Chapter 9 (transformers).
+one logit per vocabulary entry at every position. Built on the attention backward pass
+derived step by step in Chapter 9 (transformers); the whole block's backward pass
+(layer norms and MLP included) is gradient-checked there, not derived.
 ``count_transformer_parameters`` (in ``nnlib.param_count``, importable from here) counts
 the parameters of such a model, and of Llama-style ones, from the configuration.
 """

@@ -123,7 +123,7 @@ def _shape_hint(g, e, args, names):
     if g.ndim < e.ndim and np.squeeze(g).shape == np.squeeze(e).shape:
         return f"a length-1 axis is missing: keepdims=True, or reshape to {e.shape}"
     for n, a in zip(names, args):
-        shape = np.shape(a) if isinstance(a, (np.ndarray, list)) else ()
+        shape = _shape(a)
         for ax in range(len(shape) if len(shape) >= 2 else 0):
             if e.shape == _drop(shape, ax):
                 wrong = [b for b in range(len(shape)) if b != ax and g.shape == _drop(shape, b)]
@@ -134,9 +134,19 @@ def _shape_hint(g, e, args, names):
     return None
 
 
+def _shape(a):
+    """The shape of an array or a rectangular list; () for anything else (a ragged list too)."""
+    if not isinstance(a, (np.ndarray, list)):
+        return ()
+    try:
+        return np.shape(a)
+    except ValueError:  # a list of arrays of different shapes
+        return ()
+
+
 def _factor(r, args, names):
     for n, a in zip(names, args):
-        for ax, length in enumerate(np.shape(a) if isinstance(a, (np.ndarray, list)) else ()):
+        for ax, length in enumerate(_shape(a)):
             if length >= 3 and math.isclose(r, length, rel_tol=1e-9):
                 return (f"your result is {length} times the expected one, and {length} is the length of axis "
                         f"{ax} of {n or 'the input'}: a sum where a mean (a factor 1/{length}) is needed?")
