@@ -57,7 +57,7 @@ def plot(results, path):
     import matplotlib.pyplot as plt
 
     rows = _ratio_rows(results)
-    fig, ax = plt.subplots(figsize=(9, 0.42 * len(rows) + 1.4))
+    fig, ax = plt.subplots(figsize=(11, 0.42 * len(rows) + 1.6))
     y = np.arange(len(rows))[::-1]
     for (label, per, targets), yi in zip(rows, y):
         for n, offset, style in (("1", 0.12, dict(color="tab:blue", marker="o")),
@@ -71,13 +71,13 @@ def plot(results, path):
     ax.axvline(1.0, color="0.6", lw=0.8, ls=":")
     ax.set_yticks(y, [r[0] for r in rows], fontsize=8)
     ax.set_xscale("log")
-    ax.set_xlabel("time ratio, median per round (whiskers: interquartile range; bars: targets)")
-    ax.set_title(f"nnlib against PyTorch, its own GEMMs and hand-written NumPy ({results['date']})", fontsize=10)
+    ax.set_xlabel("time ratio, median per round\n(whiskers: interquartile range; short bars: targets)", fontsize=9)
+    ax.set_title(f"nnlib against PyTorch, its own GEMMs and hand-written NumPy\n(measured {results['date']})", fontsize=10)
     ax.errorbar([], [], color="tab:blue", marker="o", ls="none", label="1 thread")
     ax.errorbar([], [], color="tab:orange", marker="s", mfc="white", ls="none", label="2 threads")
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 
