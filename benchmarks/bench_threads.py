@@ -27,7 +27,8 @@ records how many cores other processes kept busy during it (``harness.Machine``)
 speed-ups are summarised twice: over all rounds, and over the *quiet* rounds, in which
 other processes used less than ``QUIET`` cores on average. Both go into the results file.
 
-Writes ``benchmarks/threads.json`` (read and plotted by chapters/10_scale.ipynb).
+Writes ``nnlib/course/measurements/threads.json`` (read and plotted by chapters/10_scale.ipynb;
+shipped with ``nnlib.course``, so the lesson finds it wherever nnlib is installed, Colab too).
 Usage: python benchmarks/bench_threads.py [--rounds 60] [--quick]
 (--quick: 3 rounds and two matrix sizes, nothing written: a smoke test.)
 """
@@ -176,7 +177,7 @@ def main(argv=None):
     results["machine"] = machine.stop().info()
     print(harness.load_line(results["machine"]))
     if not args.quick:
-        out = HERE / "threads.json"
+        out = HERE.parent / "nnlib" / "course" / "measurements" / "threads.json"
         out.write_text(json.dumps(results, indent=1) + "\n")
         print("wrote", out)
 
