@@ -54,7 +54,31 @@ def _check_sequences(module, x, D, dtype):
     return x
 
 
-class RNN(Module):
+class _Recurrent(Module):
+    """What RNN and LSTM share: the weight gradients after the backward loop, and the repr."""
+
+    def _weight_grads(self, x_rows, hs, dz, input_grad):
+        """Accumulate dW_x, dW_h and db from ``dz`` (T, B, G), the gradient of every step's
+        pre-activations (G = H for the RNN, 4H for the LSTM's four gates), and return dx."""
+        T, B, G = dz.shape
+        H = hs.shape[-1]
+        dz_rows = dz.reshape(T * B, G)
+        self.W_x.add_grad(x_rows.T, dz_rows)  # dW_x = sum_t x_t^T dz_t
+        self.W_h.add_grad(hs[:-1].reshape(-1, H).T, dz[1:].reshape(-1, G))  # dW_h = sum_t h_{t-1}^T dz_t
+        self.b.grad += np.ones(T * B, dtype=dz.dtype) @ dz_rows  # db = sum_t dz_t (1^T dz: BLAS, faster)
+        if not input_grad:
+            return None
+        dx = dz_rows @ self.W_x.data.T  # dx_t = dz_t W_x^T, (T*B, D)
+        return dx.reshape(T, B, -1).transpose(1, 0, 2)  # (B, T, D)
+
+    def extra_repr(self):
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.W_x.data.dtype != np.float64:
+            text += f", dtype={self.W_x.data.dtype}"
+        return text
+
+
+class RNN(_Recurrent):
     """Elman recurrent layer ``h_t = tanh(x_t @ W_x + h_{t-1} @ W_h + b)``, ``h_0 = 0``.
 
     ``W_x`` is ``(D, H)`` and ``W_h`` is ``(H, H)`` in nnlib's ``x @ W`` convention; PyTorch's
@@ -129,23 +153,10 @@ class RNN(Module):
         for t in range(T - 1, -1, -1):
             dh = dout[:, t] if da_next is None else dout[:, t] + da_next @ W_hT  # dh_t
             da_next = np.multiply(da[t], dh, out=da[t])  # da_t = dh_t * tanh'(a_t)
-        da_rows = da.reshape(T * B, H)
-        self.W_x.add_grad(x_rows.T, da_rows)  # dW_x = sum_t x_t^T da_t
-        self.W_h.add_grad(hs[:-1].reshape(-1, H).T, da[1:].reshape(-1, H))  # dW_h = sum_t h_{t-1}^T da_t
-        self.b.grad += np.ones(T * B, dtype=da.dtype) @ da_rows  # db = sum_t da_t (1^T da: BLAS, faster)
-        if not input_grad:
-            return None
-        dx = da_rows @ self.W_x.data.T  # dx_t = da_t W_x^T, (T*B, D)
-        return dx.reshape(T, B, -1).transpose(1, 0, 2)  # (B, T, D)
-
-    def extra_repr(self):
-        text = f"{self.input_size}, {self.hidden_size}"
-        if self.W_x.data.dtype != np.float64:
-            text += f", dtype={self.W_x.data.dtype}"
-        return text
+        return self._weight_grads(x_rows, hs, da, input_grad)
 
 
-class LSTM(Module):
+class LSTM(_Recurrent):
     """Long short-term memory layer, gates in PyTorch's order input, forget, cell, output.
 
     With ``z_t = x_t @ W_x + h_{t-1} @ W_h + b`` split into four blocks of H columns,
@@ -257,17 +268,4 @@ class LSTM(Module):
             dz[:, 3 * H:] *= dh  # dz_o = dh_t * o' tanh(c_t)
             dc *= f[t]  # what reaches c_{t-1} along the cell path
             dz_next = dz
-        dz_rows = local.reshape(T * B, 4 * H)
-        self.W_x.add_grad(x_rows.T, dz_rows)  # dW_x = sum_t x_t^T dz_t
-        self.W_h.add_grad(hs[:-1].reshape(-1, H).T, local[1:].reshape(-1, 4 * H))  # sum_t h_{t-1}^T dz_t
-        self.b.grad += np.ones(T * B, dtype=local.dtype) @ dz_rows  # db = sum_t dz_t (1^T dz: BLAS, faster)
-        if not input_grad:
-            return None
-        dx = dz_rows @ self.W_x.data.T  # dx_t = dz_t W_x^T, (T*B, D)
-        return dx.reshape(T, B, -1).transpose(1, 0, 2)  # (B, T, D)
-
-    def extra_repr(self):
-        text = f"{self.input_size}, {self.hidden_size}"
-        if self.W_x.data.dtype != np.float64:
-            text += f", dtype={self.W_x.data.dtype}"
-        return text
+        return self._weight_grads(x_rows, hs, local, input_grad)
