@@ -12,7 +12,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from nnlib import _validate
 from nnlib.init import INITIALIZERS
-from nnlib.layers import _check_dtype
 from nnlib.module import Module, Parameter
 
 __all__ = ["Conv2d", "MaxPool2d", "Flatten"]
@@ -192,7 +191,7 @@ class Conv2d(Module):
 
     def forward(self, x):
         x = _check_images(self, x, self.in_channels)
-        _check_dtype(self, x, self.W.data.dtype)
+        _validate.input_dtype(self, x, self.W.data.dtype)
         N, C, H, W = x.shape
         Ho, Wo = _output_size(self, x.shape, self.kernel_size, self.stride, self.padding)
         (pH, pW), C_out = self.padding, self.out_channels

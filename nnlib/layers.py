@@ -10,7 +10,6 @@ parameter gradients into ``p.grad``; ``backward(dout, input_grad=False)`` skips
 import numpy as np
 
 from nnlib import _validate
-from nnlib._validate import input_dtype as _check_dtype  # noqa: F401 (conv and recurrent import it from here)
 from nnlib.init import INITIALIZERS
 from nnlib.module import Module, Parameter, Residual, Sequential  # noqa: F401 (re-exported)
 from nnlib.normalization import BatchNorm1d, LayerNorm  # noqa: F401 (re-exported)

@@ -14,7 +14,6 @@ contiguous; the output is a ``(B, T, H)`` view of them.
 import numpy as np
 
 from nnlib import _validate
-from nnlib.layers import _check_dtype
 from nnlib.module import Module, Parameter
 
 __all__ = ["RNN", "LSTM"]
@@ -50,7 +49,7 @@ def _check_sequences(module, x, D, dtype):
     if x.size == 0:
         raise ValueError(f"{name} expected at least one sequence of at least one step, got shape "
                          f"{x.shape}: an empty axis (an empty slice of the data?).")
-    _check_dtype(module, x, dtype)
+    _validate.input_dtype(module, x, dtype)
     return x
 
 

@@ -122,9 +122,9 @@ def test_import_paths_kept_after_the_split():
     assert train.clip_grad_norm is grad_norm.clip_grad_norm is nnlib.clip_grad_norm
     assert train.grad_norms is grad_norm.grad_norms and train.global_grad_norm is grad_norm.global_grad_norm
     assert transformer.count_transformer_parameters is param_count.count_transformer_parameters
-    from nnlib.layers import _check_dtype  # used by the convolutional and recurrent layers
+    from nnlib._validate import input_dtype  # the one dtype check of every layer
     with pytest.raises(ValueError, match="Linear expected input of dtype float64"):
-        _check_dtype(Linear(2, 2), np.ones((1, 2), np.float32), np.float64)
+        input_dtype(Linear(2, 2), np.ones((1, 2), np.float32), np.float64)
 
 
 def test_import_nnlib_loads_no_plotting_or_notebook_machinery():
