@@ -2,6 +2,7 @@
 #   make book     set up .venv, build the HTML book, print (and if possible open) index.html
 #   make test     set up .venv, then every test: nnlib, notebook checks, nbval, book build, browser
 #   make execute  re-run every notebook in place (one BLAS thread), then regenerate student/ and colab/
+#                 (NOTEBOOKS=chapters/NN_x.ipynb for one; test-nbval takes it too)
 #   make lab      open the notebooks in JupyterLab (as students see them: no nbgrader interface)
 #   make bench    nnlib's speed against hand-written NumPy (and PyTorch, if installed)
 #   make student  student versions of the exercises in _build/student/ (ARGS="--chapter 1 3" or "--id ...")
@@ -13,8 +14,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml tests/browser/package-lock.json | cksum | cut -d' ' -f1)
 
 # One BLAS thread wherever notebooks run, so that outputs reproduce bit for bit.
-ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 PYDEVD_DISABLE_FILE_VALIDATION=1
+# The same instructions on every x86-64 machine, too: OpenBLAS picks its kernels and NumPy its
+# loops by CPU (AVX-512 or AVX2), and the two give different last digits, so on any machine with
+# AVX2 and FMA both are held to their AVX2 versions (a machine without them runs its own).
+SAME_MATH  := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && \
+                echo 'OPENBLAS_CORETYPE=Haswell NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"')
+ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 PYDEVD_DISABLE_FILE_VALIDATION=1 $(SAME_MATH)
 NOTEBOOKS  := $(sort $(wildcard chapters/*.ipynb))
+EXERCISE_NBS = $(filter %_exercises.ipynb,$(NOTEBOOKS))
 RESULTS    := _build/test-results
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg \
               --nbval-cell-timeout=300 -p no:cacheprovider
@@ -78,8 +85,8 @@ test-browser: $(STAMP)
 # (storing the values of the {eval} numbers in the prose), then regenerate what is derived
 # from them: the exercise index, the student versions and the plain-Markdown Colab copies.
 execute: $(STAMP)
-	$(BIN)/python tools/student_links.py $(filter %_exercises.ipynb,$(NOTEBOOKS))
-	$(BIN)/python tools/nbgrader_metadata.py $(filter %_exercises.ipynb,$(NOTEBOOKS))
+	$(if $(EXERCISE_NBS),$(BIN)/python tools/student_links.py $(EXERCISE_NBS))
+	$(if $(EXERCISE_NBS),$(BIN)/python tools/nbgrader_metadata.py $(EXERCISE_NBS))
 	$(ONE_THREAD) $(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
 	$(BIN)/python tools/exercise_index.py
 	$(BIN)/python tools/student.py --output-dir student
