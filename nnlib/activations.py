@@ -65,6 +65,22 @@ class ReLU(_Pointwise):
     f = staticmethod(F.relu)
     df = staticmethod(F.relu_grad)  # df(x, out): out = f(x) saves recomputing it
 
+    # The generic forward and backward with f and df written out: ReLU sits between every
+    # pair of layers, so what a call costs matters in deep, narrow networks.
+    def forward(self, x):
+        if type(x) is not np.ndarray or x.dtype.kind != "f":
+            x = np.asarray(x)
+            _check_float(self, x)
+        self._x = x
+        self._y = y = np.maximum(x, 0)  # = F.relu(x)
+        return y
+
+    def backward(self, dout, input_grad=True):
+        dout = self._check_backward(dout)
+        if not input_grad:
+            return None
+        return np.multiply(dout, self._y != 0)  # dout * F.relu_grad(x, out), the mask used as it is
+
 
 class LeakyReLU(_Pointwise):
     """``out = x`` where ``x > 0``, else ``negative_slope * x``.

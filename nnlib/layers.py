@@ -65,15 +65,17 @@ class Linear(Module):
         self._x = None
 
     def forward(self, x):
+        W = self.W.data
         if type(x) is not np.ndarray:
             x = np.asarray(x)  # (..., D)
-        if x.ndim < 2 or x.shape[-1] != self.in_features or x.dtype != self.W.data.dtype:
+        ndim = x.ndim
+        if ndim < 2 or x.shape[-1] != self.in_features or x.dtype != W.dtype:
             self._check_input(x)  # raises the error that explains what is wrong
         self._x = x
-        if x.ndim > 2 and x.flags.c_contiguous:  # (B, T, D): one (B*T, D) matrix product, not B small ones
-            out = (x.reshape(-1, self.in_features) @ self.W.data).reshape(x.shape[:-1] + (self.out_features,))
+        if ndim > 2 and x.flags.c_contiguous:  # (B, T, D): one (B*T, D) matrix product, not B small ones
+            out = (x.reshape(-1, self.in_features) @ W).reshape(x.shape[:-1] + (self.out_features,))
         else:
-            out = x @ self.W.data  # x W, (..., M)
+            out = x @ W  # x W, (..., M)
         out += self.b.data  # out = x W + b (added in place: no second (..., M) array)
         return out
 

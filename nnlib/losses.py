@@ -116,7 +116,7 @@ class CrossEntropyLoss:
                 f"{target.dtype}; convert with y.astype(np.int64) (labels are class indices, "
                 "not probabilities)."
             )
-        if target.size and (target.min() < 0 or target.max() >= C):
+        if target.size and (np.minimum.reduce(target, None) < 0 or np.maximum.reduce(target, None) >= C):
             raise ValueError(
                 f"CrossEntropyLoss expected labels in 0..{C - 1} (C={C} classes), got labels out "
                 f"of range (min {target.min()}, max {target.max()}); check the number of "

@@ -29,6 +29,13 @@ _depth = 0
 _pass = 0
 
 
+def _spec(out):
+    """``(shape, dtype)`` of a forward output, which backward checks ``dout`` against."""
+    if type(out) is np.ndarray:  # the usual case, without np.shape's function call
+        return out.shape, out.dtype
+    return np.shape(out), getattr(out, "dtype", None)
+
+
 class Module:
     """Base class of every layer, activation and model.
 
@@ -89,8 +96,7 @@ class Module:
             out = self.forward(x)
         finally:
             _depth -= 1
-        arr = type(out) is np.ndarray  # the usual case, without np.shape's function call
-        self._out_spec = (out.shape, out.dtype) if arr else (np.shape(out), getattr(out, "dtype", None))
+        self._out_spec = _spec(out)
         return out
 
     # -- finding parameters and sub-modules ---------------------------------
@@ -238,6 +244,8 @@ class Sequential(Module):
                     f"functions or classes), got {type(m).__name__}"
                 )
         self._modules = list(modules)
+        # a module that redefines __call__ is called as it is (see forward)
+        self._custom_call = any(type(m).__call__ is not Module.__call__ for m in modules)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
@@ -251,8 +259,18 @@ class Sequential(Module):
         return iter(self._modules)
 
     def forward(self, x):
+        if _depth == 0 or self._custom_call:  # forward() called directly, not model(x)
+            for m in self._modules:
+                x = m(x)
+            return x
+        # Inside this Sequential's own call, what Module.__call__ does for each layer, written
+        # out: one Python call per layer instead of two, which shows in deep, narrow networks.
         for m in self._modules:
-            x = m(x)
+            if m._pass == _pass:
+                m(x)  # a second call in this forward pass: Module.__call__ raises its error
+            m._pass = _pass
+            x = m.forward(x)
+            m._out_spec = (x.shape, x.dtype) if type(x) is np.ndarray else _spec(x)
         return x
 
     def backward(self, dout, input_grad=True):

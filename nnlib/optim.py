@@ -106,7 +106,7 @@ class SGD(Optimizer):
 
     def step(self):
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
-        for i, p in enumerate(self.params):
+        for i, (p, step) in enumerate(zip(self.params, self._work)):
             g = p.grad
             if wd:
                 g = g + wd * p.data
@@ -118,7 +118,6 @@ class SGD(Optimizer):
                     v *= mu
                     v += g
                 g = v
-            step = self._work[i]
             if step is None or step.shape != g.shape:
                 step = _scratch(self, i, p)
             np.multiply(g, lr, out=step)  # lr * g, into a buffer kept between steps
