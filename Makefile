@@ -4,6 +4,7 @@
 #   make execute  re-run every notebook in place (one BLAS thread), then regenerate student/ and colab/
 #                 (NOTEBOOKS=chapters/NN_x.ipynb for one; test-nbval takes it too)
 #   make lab      open the notebooks in JupyterLab (as students see them: no nbgrader interface)
+#   make screenshots  build the book and save a full-page screenshot of every page in _build/screenshots/
 #   make bench    nnlib's speed against hand-written NumPy (and PyTorch, if installed)
 #   make student  student versions of the exercises in _build/student/ (ARGS="--chapter 1 3" or "--id ...")
 #   make clean    remove _build/ (keeps .venv)
@@ -34,10 +35,10 @@ PARALLEL := -n auto --dist loadfile
 LAB_PAGE_CONFIG := {"disabledExtensions": {"@jupyter/nbgrader": true}}
 LAB_CONFIG      := _build/lab-config
 
-.PHONY: help setup book test test-unit test-nbval test-browser execute student lab bench clean
+.PHONY: help setup book test test-unit test-nbval test-browser screenshots execute student lab bench clean
 
 help:
-	@sed -n '2,9p' Makefile | sed 's/^# *//'
+	@sed -n '2,10p' Makefile | sed 's/^# *//'
 
 setup: $(STAMP)
 
@@ -80,6 +81,12 @@ test-nbval: $(STAMP)
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest tests/test_browser.py tests/test_lab.py -m browser -q -rs -n auto --dist loadgroup \
 	  --junitxml=$(RESULTS)/browser.xml
+
+# What a reader sees, page by page (make test keeps only the first screen of each page).
+screenshots: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	SCREENSHOTS=full $(BIN)/python -m pytest tests/test_browser.py -m browser -q -rs -n auto -k test_page_renders
+	@echo "Screenshots: $(CURDIR)/_build/screenshots/"
 
 # Prepare the exercise notebooks (student-version links, nbgrader metadata), run every notebook
 # (storing the values of the {eval} numbers in the prose), then regenerate what is derived

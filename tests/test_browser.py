@@ -8,9 +8,11 @@ theme (contrast below 4.5:1); on solution-marker lines in the page; on figures w
 text in migrated chapters; and on any serious or critical accessibility violation that
 axe-core finds in the page's content (the article), with every dropdown opened. Violations
 in the theme's own frame (header, sidebars) are counted and reported separately. The axe
-counts of the run are saved to _build/test-results/axe-<worker>.json, and a full-page
-screenshot of every page to _build/screenshots/. The pages are independent tests, so
-pytest-xdist may spread them over several browsers (`make test-browser` does).
+counts of the run are saved to _build/test-results/axe-<worker>.json, and a screenshot of
+every page to _build/screenshots/: of the first screen, or of the whole page with
+SCREENSHOTS=full (`make screenshots`; a full page costs a few seconds to encode). Each page
+is opened once for all its checks. The pages are independent tests, so pytest-xdist may
+spread them over several browsers (`make test-browser` does).
 
 Needs the book built first (`jupyter-book build .`; set BOOK_HTML to test a build elsewhere)
 and Debian's Chromium (`apt-get install -y chromium`), driven by Playwright through
@@ -37,6 +39,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
 SHOTS = ROOT / "_build" / "screenshots"
+FULL_SHOTS = os.environ.get("SCREENSHOTS") == "full"
 RESULTS = ROOT / "_build" / "test-results"
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 PENDING_FILE = ROOT / "tests" / "front_end_pending.txt"
@@ -67,6 +70,7 @@ def toc_pages():
 
 
 PAGES = toc_pages()
+NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -118,7 +122,7 @@ def test_page_renders_without_errors(site, browser, name):
     try:
         SHOTS.mkdir(parents=True, exist_ok=True)
         shot = SHOTS / (name.replace("/", "__") + ".png")
-        page.screenshot(path=str(shot), full_page=True, timeout=120_000)  # long pages, busy machines
+        page.screenshot(path=str(shot), full_page=FULL_SHOTS, timeout=120_000)  # long pages, busy machines
         assert shot.stat().st_size > 0, f"{name}: no screenshot"
         assert problems == [], f"{name}: " + "; ".join(problems)
         n_math = page.locator("main .math, main span.math, main div.math").count()
@@ -139,7 +143,9 @@ def test_page_renders_without_errors(site, browser, name):
         assert not markers, f"{name}: a code block shows the solution marker line {markers[0]!r}"
         check_kernel_free_explorers(page, name)
         check_figure_alt_text(page, name)
-        check_accessibility(page, name)
+        if name in NOTEBOOK_PAGES:
+            check_launch_buttons(page, name)
+        check_accessibility(page, name)  # last: it opens every dropdown
     finally:
         page.close()
 
@@ -248,12 +254,14 @@ def check_accessibility(page, name):
     scrollable output inside a solution can be reached with the keyboard."""
     assert AXE.exists(), f"{AXE} is missing: run `make setup` (it installs axe-core from npm)"
     page.add_script_tag(content=AXE.read_text())
+    # Dropdowns fade in; without transitions the page shows their final colours at once.
+    page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
     opened = page.evaluate("""() => {
         document.querySelectorAll('details').forEach(d => d.open = true);
         document.querySelectorAll('button.toggle-button').forEach(b => b.click());
         return document.querySelectorAll('details, button.toggle-button').length; }""")
-    if opened:
-        page.wait_for_timeout(600)  # let the page's scripts react to the new layout
+    if opened:  # let the page's scripts react to the new layout: wait for two frames to be drawn
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     found = {"dropdowns open": page.evaluate(AXE_JS, None)}
     problems, seen = [], set()
     for state, violations in found.items():
@@ -291,25 +299,18 @@ def test_search_finds_vector(site, browser):
         page.close()
 
 
-NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
-
-
-@pytest.mark.parametrize("name", NOTEBOOK_PAGES)
-def test_launch_buttons_point_at_this_notebook(site, browser, name):
-    page, _ = open_page(browser, f"{site}/{name}.html")
-    try:
-        hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
-        binder = [h for h in hrefs if "mybinder.org" in h]
-        colab = [h for h in hrefs if "colab.research.google.com" in h]
-        assert binder and colab, f"{name}: no Binder or no Colab launch button"
-        nb_path = f"{name}.ipynb"
-        assert any(f"/v2/gh/{REPO}/{BRANCH}" in h and quote(nb_path, safe="") in h.replace("/", "%2F") and "lab" in h
-                   for h in binder), f"{name}: the Binder button does not open {nb_path} of {REPO} in JupyterLab: {binder}"
-        assert any(h.endswith(f"/github/{REPO}/blob/{BRANCH}/colab/{nb_path}") for h in colab), (
-            f"{name}: the Colab button does not open colab/{nb_path} (the plain-Markdown copy) of {REPO}: {colab}")
-        assert (ROOT / "colab" / nb_path).exists(), f"{name}: the Colab button opens colab/{nb_path}, which is missing"
-        repo_links = [h for h in hrefs if h.startswith(REPO_URL)]
-        assert any(h.rstrip("/") == REPO_URL for h in repo_links), f"{name}: no repository button"
-        assert any("/issues" in h for h in repo_links), f"{name}: no issue button"
-    finally:
-        page.close()
+def check_launch_buttons(page, name):
+    """The launch buttons of a notebook's page open this repository's notebook (Binder) or its Colab copy."""
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+    binder = [h for h in hrefs if "mybinder.org" in h]
+    colab = [h for h in hrefs if "colab.research.google.com" in h]
+    assert binder and colab, f"{name}: no Binder or no Colab launch button"
+    nb_path = f"{name}.ipynb"
+    assert any(f"/v2/gh/{REPO}/{BRANCH}" in h and quote(nb_path, safe="") in h.replace("/", "%2F") and "lab" in h
+               for h in binder), f"{name}: the Binder button does not open {nb_path} of {REPO} in JupyterLab: {binder}"
+    assert any(h.endswith(f"/github/{REPO}/blob/{BRANCH}/colab/{nb_path}") for h in colab), (
+        f"{name}: the Colab button does not open colab/{nb_path} (the plain-Markdown copy) of {REPO}: {colab}")
+    assert (ROOT / "colab" / nb_path).exists(), f"{name}: the Colab button opens colab/{nb_path}, which is missing"
+    repo_links = [h for h in hrefs if h.startswith(REPO_URL)]
+    assert any(h.rstrip("/") == REPO_URL for h in repo_links), f"{name}: no repository button"
+    assert any("/issues" in h for h in repo_links), f"{name}: no issue button"
