@@ -32,6 +32,9 @@ NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.c
 # Tests run on every core (pytest-xdist); a test file, and so a notebook, stays on one worker
 # (nbval runs a notebook's cells in order in one kernel).
 PARALLEL := -n auto --dist loadfile
+# Files that take longest start first (a fresh clone installs Colab's stack in one of them).
+SLOWEST_FIRST := tests/test_environments.py chapters/05_training.ipynb tests/test_student.py \
+                 chapters/06_depth_vs_width.ipynb chapters/09_transformers.ipynb
 LAB_PAGE_CONFIG := {"disabledExtensions": {"@jupyter/nbgrader": true}}
 LAB_CONFIG      := _build/lab-config
 
@@ -47,7 +50,7 @@ $(STAMP): requirements.txt pyproject.toml tests/browser/package-lock.json
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ is needed, found " + sys.version'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
 	@# axe-core for the accessibility checks of the browser tests (from the npm registry, at set-up only)
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --silent --no-audit --no-fund; \
 	  else echo "npm not found: the accessibility checks of the browser tests will be skipped"; fi
@@ -61,10 +64,17 @@ book: $(STAMP)
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
 	  $(BIN)/python -m webbrowser -t "file://$(CURDIR)/_build/html/index.html" >/dev/null 2>&1 || true; fi
 
+# make test runs the unit tests and nbval in one pytest session, so that neither core waits
+# for the other stage's last file (tools/test_summary.py reports the two apart), and builds
+# the book meanwhile (one process, in the cores' spare time; its log follows the tests').
 test: $(STAMP)
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
-	$(MAKE) --no-print-directory test-unit test-nbval
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "== the book builds in the background: $(RESULTS)/book.log"
+	@{ $(BIN)/jupyter-book build . -W -n --keep-going > $(RESULTS)/book.log 2>&1; echo $$? > $(RESULTS)/book.rc; } & \
+	$(ONE_THREAD) $(BIN)/python -m pytest $(SLOWEST_FIRST) tests -m "not browser" $(NBVAL_OPTS) $(NOTEBOOKS) \
+	  -q $(PARALLEL) --junitxml=$(RESULTS)/checks.xml; checks=$$?; wait; \
+	echo "== the book build"; tail -n 15 $(RESULTS)/book.log; \
+	test $$checks = 0 && test "$$(cat $(RESULTS)/book.rc)" = 0
 	$(MAKE) --no-print-directory test-browser
 	@$(BIN)/python tools/test_summary.py $(RESULTS)
 

@@ -103,7 +103,7 @@ def colab_python():
     stamp = STACK_DIR / "stack.txt"
     if not (python.exists() and stamp.exists() and stamp.read_text() == "\n".join(COLAB_STACK)):
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        result = _run([str(python), "-m", "pip", "install", "--quiet", *COLAB_STACK])
+        result = _run([str(python), "-m", "pip", "install", "--quiet", "--no-compile", *COLAB_STACK])
         if result.returncode != 0:
             if "Could not find a version" in result.stderr or "NewConnectionError" in result.stderr:
                 pytest.skip(f"SKIPPED: the package index is unreachable, the Colab-like stack was NOT "
