@@ -80,7 +80,9 @@ class Linear(Module):
         return out
 
     def backward(self, dout, input_grad=True):
-        dout = self._check_backward(dout)  # (..., M)
+        spec = self._out_spec  # Module._check_backward's usual case, without the call
+        if type(dout) is not np.ndarray or spec is None or dout.shape != spec[0] or dout.dtype != spec[1]:
+            dout = self._check_backward(dout)  # (..., M)
         x, g = self._x, dout
         if x.ndim != 2:
             x = x.reshape(-1, self.in_features)  # (N, D), N = all leading axes

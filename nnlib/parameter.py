@@ -93,7 +93,7 @@ class Parameter:
         no clearing, no addition.
         """
         if self._zero_pending:
-            np.matmul(a, b, out=self._grad)
+            np.matmul(a, b, self._grad)  # out=self._grad, passed by position (cheaper)
             self._zero_pending = False
         else:
             self._grad += a @ b
@@ -105,7 +105,7 @@ class Parameter:
         straight into the gradient array (``np.add.reduce(g, axis=0, out=...)``), as in ``add_grad``.
         """
         if self._zero_pending:
-            np.add.reduce(g, axis=0, out=self._grad)  # np.sum without its Python wrapper
+            np.add.reduce(g, 0, None, self._grad)  # np.sum(g, axis=0, out=grad) without its wrapper or keywords
             self._zero_pending = False
         else:
             self._grad += np.add.reduce(g, axis=0)
