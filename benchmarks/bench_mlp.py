@@ -93,6 +93,7 @@ def numpy_step(X, y, weights, biases):
     N, L = X.shape[0], len(Ws)
     rows = np.arange(N)
     H = [np.empty((N, W.shape[1]), X.dtype) for W in Ws]  # layer outputs (post-ReLU)
+    Z = [np.zeros_like(h) for h in H]  # ReLU as max(h, zeros): NumPy is slower with the scalar 0
     G = [np.empty((N, W.shape[0]), X.dtype) for W in Ws]  # gradients of the layer inputs
     dW, db = [np.empty_like(W) for W in Ws], [np.empty_like(b) for b in bs]
 
@@ -102,7 +103,7 @@ def numpy_step(X, y, weights, biases):
             h = np.matmul(a, Ws[i], out=H[i])
             h += bs[i]
             if i < L - 1:
-                np.maximum(h, 0, out=h)
+                np.maximum(h, Z[i], out=h)
             a = h
         z = H[-1]  # softmax cross-entropy, stable, in place in the logits' buffer
         z -= z.max(axis=1, keepdims=True)
