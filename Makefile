@@ -31,10 +31,8 @@ NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.c
 # tests/test_lab.py starts its JupyterLab with the same page config.
 # Tests run on every core (pytest-xdist); a test file, and so a notebook, stays on one worker
 # (nbval runs a notebook's cells in order in one kernel).
-PARALLEL := -n auto --dist loadfile
-# Files that take longest start first (a fresh clone installs Colab's stack in one of them).
-SLOWEST_FIRST := tests/test_environments.py chapters/05_training.ipynb tests/test_student.py \
-                 chapters/06_depth_vs_width.ipynb chapters/09_transformers.ipynb
+# The slowest files go first (conftest.py's SLOWEST_FIRST); --no-loadscope-reorder keeps that order.
+PARALLEL := -n auto --dist loadfile --no-loadscope-reorder
 LAB_PAGE_CONFIG := {"disabledExtensions": {"@jupyter/nbgrader": true}}
 LAB_CONFIG      := _build/lab-config
 
@@ -76,7 +74,7 @@ test: $(STAMP)
 	     $(MAKE) --no-print-directory test-browser > $(RESULTS)/browser.log 2>&1; echo $$? > $(RESULTS)/browser.rc; \
 	   else echo 1 > $(RESULTS)/book.rc; echo "not run: the book build failed" > $(RESULTS)/browser.log; \
 	     echo 1 > $(RESULTS)/browser.rc; fi; } & \
-	$(ONE_THREAD) $(BIN)/python -m pytest $(SLOWEST_FIRST) tests -m "not browser" $(NBVAL_OPTS) $(NOTEBOOKS) \
+	$(ONE_THREAD) $(BIN)/python -m pytest tests -m "not browser" $(NBVAL_OPTS) $(NOTEBOOKS) \
 	  -q $(PARALLEL) --junitxml=$(RESULTS)/checks.xml; checks=$$?; \
 	echo "== waiting for the book build and the browser test"; wait; \
 	book=$$(cat $(RESULTS)/book.rc); browser=$$(cat $(RESULTS)/browser.rc); \

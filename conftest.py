@@ -99,9 +99,32 @@ def _shell_reply(kernel, msg_id):
             return msg
 
 
+# The files that take longest, longest first (seconds on 2 cores, fresh clone): run first,
+# they overlap the many short ones instead of finishing alone. `make test` passes
+# --no-loadscope-reorder so that pytest-xdist keeps this order (it would otherwise put the
+# files with the most tests first).
+SLOWEST_FIRST = [
+    "tests/test_environments.py",        # ~45 s: installs Colab's stack in a venv, once
+    "chapters/05_training.ipynb",        # ~25 s
+    "tests/test_student.py",             # ~20 s: runs every student notebook
+    "tests/test_exercise_mutations.py",  # ~20 s
+    "chapters/06_depth_vs_width.ipynb",  # ~17 s
+    "chapters/09_transformers.ipynb",    # ~16 s
+    "chapters/10_scale.ipynb",           # ~12 s
+    "tests/test_nbgrader.py",            # ~10 s
+]
+
+
+def _slowest_first(items):
+    rank = {path: i for i, path in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: files stay in order
+
+
 def pytest_collection_modifyitems(session, config, items):
-    """After each nbval cell item, insert the {eval} checks of the markdown cells below it."""
+    """After each nbval cell item, insert the {eval} checks of the markdown cells below it;
+    then move the slowest files to the front."""
     if not getattr(config.option, "nbval", False) and not getattr(config.option, "nbval_lax", False):
+        _slowest_first(items)
         return
     result, done = [], set()
     by_parent = defaultdict(list)
@@ -132,6 +155,7 @@ def pytest_collection_modifyitems(session, config, items):
                     parent, name=f"Markdown cell {index}: {{eval}} before Cell {code_num}",
                     cell_index=index, cell=cell))
     items[:] = result
+    _slowest_first(items)
 
 
 def pytest_runtest_logreport(report):

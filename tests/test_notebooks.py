@@ -304,3 +304,10 @@ def test_exercise_notebook_links_its_student_version(path):
     cells = [c for c in read(path).cells if "student-links" in c.metadata.get("tags", [])]
     assert len(cells) == 1 and f"student/{path.name}" in cells[0].source, (
         f"{path.name}: needs one cell linking student/{path.name}: run tools/student_links.py")
+
+
+def test_the_slowest_files_listed_for_scheduling_exist():
+    """conftest.py's SLOWEST_FIRST names files; a renamed one would silently lose its place."""
+    import conftest
+    missing = [path for path in conftest.SLOWEST_FIRST if not (ROOT / path).exists()]
+    assert missing == [], f"conftest.SLOWEST_FIRST lists files that do not exist: {missing}"
