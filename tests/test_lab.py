@@ -97,9 +97,13 @@ def lab():
         url = None
         for _ in range(600):
             found = list((tmp / "runtime").glob("jpserver-*.json"))
-            if found:
-                url = json.loads(found[0].read_text())["url"].rstrip("/")
-                break
+            text = found[0].read_text() if found else ""
+            if text.strip():
+                try:
+                    url = json.loads(text)["url"].rstrip("/")
+                    break
+                except json.JSONDecodeError:
+                    pass  # the server is still writing the file: read it again
             if server.poll() is not None:
                 break
             time.sleep(0.1)
