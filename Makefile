@@ -65,7 +65,8 @@ book: $(STAMP)
 # make test runs the unit tests and nbval in one pytest session, so that neither core waits
 # for the other stage's last file (tools/test_summary.py reports the two apart), and builds
 # the book meanwhile (one process, in the cores' spare time; its log follows the tests').
-# The browser test comes last: run beside the others it slowed everything down.
+# The browser test comes last: run beside the others it gained nothing clear and squeezed
+# the JupyterLab test's timed waits.
 test: $(STAMP)
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	@echo "== the book builds in the background: $(RESULTS)/book.log"
