@@ -56,6 +56,28 @@ class _Pointwise(Module):
         return dout * self.df(self._x, self._y)
 
 
+# np.maximum(x, 0) takes NumPy's loop for an array and a scalar, which is not vectorised:
+# against an array of zeros of x's shape the same maximum (the same bits) runs 1.5 to 3 times
+# faster for arrays up to a few MB (measured with NumPy 2.4). Beyond that, reading the zeros
+# costs more than it saves. One read-only zeros array per shape and dtype is shared by every ReLU.
+_ZEROS = {}
+_ZEROS_MAX_BYTES = 4 << 20
+
+
+def _zeros_like(x):
+    """A read-only array of zeros with ``x``'s shape and dtype (cached); a 0-d zero for a large ``x``."""
+    key = (x.shape, x.dtype)
+    zeros = _ZEROS.get(key)
+    if zeros is None:
+        if x.nbytes > _ZEROS_MAX_BYTES:
+            return np.zeros((), x.dtype)
+        if len(_ZEROS) >= 32:  # many shapes (say, a varying sequence length): start again
+            _ZEROS.clear()
+        zeros = _ZEROS[key] = np.zeros(x.shape, x.dtype)
+        zeros.flags.writeable = False
+    return zeros
+
+
 class ReLU(_Pointwise):
     """``out = max(x, 0)``; backward ``dx = dout * (x > 0)``.
 
@@ -64,6 +86,7 @@ class ReLU(_Pointwise):
 
     f = staticmethod(F.relu)
     df = staticmethod(F.relu_grad)  # df(x, out): out = f(x) saves recomputing it
+    _zeros = None  # the zeros x is compared with (shared with every ReLU of that shape)
 
     # The generic forward and backward with f and df written out: ReLU sits between every
     # pair of layers, so what a call costs matters in deep, narrow networks.
@@ -72,12 +95,15 @@ class ReLU(_Pointwise):
             x = np.asarray(x)
             _check_float(self, x)
         self._x = x
-        self._y = y = np.maximum(x, 0)  # = F.relu(x)
+        zeros = self._zeros
+        if zeros is None or zeros.dtype is not x.dtype or zeros.shape != x.shape:
+            zeros = self._zeros = _zeros_like(x)
+        self._y = y = np.maximum(x, zeros)  # = F.relu(x) = max(x, 0), faster (see _zeros_like)
         return y
 
     def backward(self, dout, input_grad=True):
         spec = self._out_spec  # Module._check_backward's usual case, without the call
-        if type(dout) is not np.ndarray or spec is None or dout.shape != spec[0] or dout.dtype != spec[1]:
+        if type(dout) is not np.ndarray or spec is None or dout.shape != spec[0] or dout.dtype is not spec[1]:
             dout = self._check_backward(dout)
         if not input_grad:
             return None

@@ -68,12 +68,12 @@ class Linear(Module):
         W = self.W.data
         if type(x) is not np.ndarray:
             x = np.asarray(x)  # (..., D)
-        ndim = x.ndim
-        if ndim < 2 or x.shape[-1] != self.in_features or x.dtype != W.dtype:
-            self._check_input(x)  # raises the error that explains what is wrong
+        shape = x.shape
+        if len(shape) < 2 or shape[-1] != self.in_features or x.dtype is not W.dtype:
+            self._check_input(x)  # raises the error that explains what is wrong (if anything is)
         self._x = x
-        if ndim > 2 and x.flags.c_contiguous:  # (B, T, D): one (B*T, D) matrix product, not B small ones
-            out = (x.reshape(-1, self.in_features) @ W).reshape(x.shape[:-1] + (self.out_features,))
+        if len(shape) > 2 and x.flags.c_contiguous:  # (B, T, D): one (B*T, D) matrix product, not B small ones
+            out = (x.reshape(-1, self.in_features) @ W).reshape(shape[:-1] + (self.out_features,))
         else:
             out = x @ W  # x W, (..., M)
         out += self.b.data  # out = x W + b (added in place: no second (..., M) array)
@@ -81,7 +81,7 @@ class Linear(Module):
 
     def backward(self, dout, input_grad=True):
         spec = self._out_spec  # Module._check_backward's usual case, without the call
-        if type(dout) is not np.ndarray or spec is None or dout.shape != spec[0] or dout.dtype != spec[1]:
+        if type(dout) is not np.ndarray or spec is None or dout.shape != spec[0] or dout.dtype is not spec[1]:
             dout = self._check_backward(dout)  # (..., M)
         x, g = self._x, dout
         if x.ndim != 2:

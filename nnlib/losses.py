@@ -5,11 +5,13 @@ A loss is called as ``value = loss(pred, target)`` and returns a Python float;
 to ``pred`` (same shape and dtype as ``pred``), which starts the backward pass
 of the model. Both use mean reduction. Derived in Chapter 4 (learning).
 """
+import math
+
 import numpy as np
 
 
 def _check_finite(name, value):
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         raise ValueError(
             f"{name} expected a finite loss, got {value}: the predictions contain NaN or inf. "
             "Training has usually diverged: lower the learning rate (or check the inputs for "
@@ -86,6 +88,7 @@ class CrossEntropyLoss:
 
     def __init__(self):
         self._cache = None
+        self._rows = None  # np.arange(N), kept between calls with the same N
 
     def _check(self, logits, target):
         if logits.ndim < 2:
@@ -116,7 +119,10 @@ class CrossEntropyLoss:
                 f"{target.dtype}; convert with y.astype(np.int64) (labels are class indices, "
                 "not probabilities)."
             )
-        if target.size and (np.minimum.reduce(target, None) < 0 or np.maximum.reduce(target, None) >= C):
+        # One maximum finds labels out of range at both ends: viewed as unsigned integers of the
+        # same size, negative labels are huge.
+        unsigned = target if target.dtype.kind == "u" else target.view(target.dtype.str.replace("i", "u"))
+        if target.size and np.maximum.reduce(unsigned, None) >= C:
             raise ValueError(
                 f"CrossEntropyLoss expected labels in 0..{C - 1} (C={C} classes), got labels out "
                 f"of range (min {target.min()}, max {target.max()}); check the number of "
@@ -131,13 +137,15 @@ class CrossEntropyLoss:
         C = logits.shape[-1]
         z = logits.reshape(-1, C)  # (N, C), N = all leading axes
         y = target.reshape(-1)  # (N,)
-        rows = np.arange(z.shape[0])
+        rows = self._rows
+        if rows is None or len(rows) != len(y):
+            rows = self._rows = np.arange(len(y))
         with np.errstate(invalid="ignore"):  # inf - inf: a non-finite loss is reported below
-            shifted = z - z.max(axis=1, keepdims=True)  # (N, C), max entry 0 per row
+            shifted = z - np.maximum.reduce(z, 1, keepdims=True)  # z - z.max(axis=1): max entry 0 per row
             correct = shifted[rows, y]  # (N,)
             probs = np.exp(shifted, out=shifted)  # reuse the buffer
-            sums = probs.sum(axis=1)  # (N,)
-            value = float(np.log(sums).sum() - correct.sum()) / len(y)
+            sums = np.add.reduce(probs, 1)  # probs.sum(axis=1), (N,)
+            value = float(np.add.reduce(np.log(sums)) - np.add.reduce(correct)) / len(y)
         _check_finite("CrossEntropyLoss", value)
         probs /= sums[:, None]
         self._cache = (probs, y, rows, logits.shape)

@@ -265,12 +265,13 @@ class Sequential(Module):
             return x
         # Inside this Sequential's own call, what Module.__call__ does for each layer, written
         # out: one Python call per layer instead of two, which shows in deep, narrow networks.
+        this_pass, ndarray = _pass, np.ndarray
         for m in self._modules:
-            if m._pass == _pass:
+            if m._pass == this_pass:
                 m(x)  # a second call in this forward pass: Module.__call__ raises its error
-            m._pass = _pass
+            m._pass = this_pass
             x = m.forward(x)
-            m._out_spec = (x.shape, x.dtype) if type(x) is np.ndarray else _spec(x)
+            m._out_spec = (x.shape, x.dtype) if type(x) is ndarray else _spec(x)
         return x
 
     def backward(self, dout, input_grad=True):

@@ -70,6 +70,13 @@ class Optimizer:
         raise NotImplementedError
 
 
+def _scalar(value, dtype):
+    """``value`` as a NumPy scalar of ``dtype``: the same number NumPy would use for the Python
+    float (it casts it to the array's dtype), without the conversion in every operation,
+    which costs about 0.3 us each time, a quarter of an update of a 64 x 64 array."""
+    return dtype.type(value)
+
+
 def _scratch(optimizer, i, p):
     """A work array of ``p``'s shape and dtype, kept by the optimizer for parameter ``i``."""
     buf = optimizer._work[i]
@@ -106,6 +113,15 @@ class SGD(Optimizer):
 
     def step(self):
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
+        if not (mu or wd):  # plain SGD, the common case
+            dtype = lr_ = None
+            for p in self.params:
+                g = p.grad
+                if g.dtype is not dtype:  # lr as a scalar of the gradient's dtype (see _scalar)
+                    dtype = g.dtype
+                    lr_ = _scalar(lr, dtype)
+                p.data -= lr_ * g  # p = p - lr * g (the temporary costs no more than a kept buffer)
+            return
         for i, (p, step) in enumerate(zip(self.params, self._work)):
             g = p.grad
             if wd:
@@ -167,25 +183,30 @@ class Adam(Optimizer):
         lr, wd, eps = self.lr, self.weight_decay, self.eps
         step_size = lr / (1 - b1**self.t)
         sqrt_bc2 = math.sqrt(1 - b2**self.t)
+        numbers = (b1, 1 - b1, b2, 1 - b2, sqrt_bc2, eps, step_size, 1 - lr * wd)
+        dtype = None
         for i, (p, m, v) in enumerate(zip(self.params, self.m, self.v)):
             g = p.grad
+            if g.dtype is not dtype:  # the numbers as scalars of the gradient's dtype (see _scalar)
+                dtype = g.dtype
+                b1_, c1, b2_, c2, sqrt_bc2_, eps_, step_, decay = (_scalar(x, dtype) for x in numbers)
             if wd and self.decoupled:
-                p.data *= 1 - lr * wd
+                p.data *= decay  # p = p (1 - lr wd)
             elif wd:
                 g = g + wd * p.data
             buf = _scratch(self, i, p)  # one array per parameter, reused: no temporaries
-            m *= b1
-            np.multiply(g, 1 - b1, out=buf)
+            m *= b1_
+            np.multiply(g, c1, buf)
             m += buf  # m = b1 m + (1 - b1) g
-            v *= b2
-            np.multiply(g, g, out=buf)
-            buf *= 1 - b2
+            v *= b2_
+            np.multiply(g, g, buf)
+            buf *= c2
             v += buf  # v = b2 v + (1 - b2) g^2
-            denom = np.sqrt(v, out=buf)
-            denom /= sqrt_bc2
-            denom += eps  # sqrt(v_hat) + eps = sqrt(v) / sqrt(1 - b2^t) + eps
-            update = np.divide(m, denom, out=buf)
-            update *= step_size
+            denom = np.sqrt(v, buf)
+            denom /= sqrt_bc2_
+            denom += eps_  # sqrt(v_hat) + eps = sqrt(v) / sqrt(1 - b2^t) + eps
+            update = np.divide(m, denom, buf)
+            update *= step_
             p.data -= update  # p = p - lr * m_hat / (sqrt(v_hat) + eps), step_size = lr / (1 - b1^t)
 
 

@@ -5,6 +5,8 @@ round-off where the operations differ in order, bit for bit where they are the s
 operations. Shapes are chosen so that the block-by-block kernels run over several blocks
 (``nnlib.fused.BLOCK`` entries each) and over a last, partial block.
 """
+import math
+
 import numpy as np
 import pytest
 
@@ -135,19 +137,21 @@ def test_embedding_backward_equals_np_add_at_bit_for_bit():
     np.testing.assert_array_equal(emb.W.grad, expected)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1), lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.1),
                                   lambda ps: Adam(ps, lr=0.01, weight_decay=0.1), lambda ps: AdamW(ps, lr=0.01)],
                          ids=["sgd", "sgd_momentum", "adam", "adamw"])
-def test_optimizers_with_work_arrays_equal_the_temporaries_version(make):
-    # The in-place update (a work array per parameter) must give the same bits as the
-    # expression with temporaries it replaced, step after step.
+def test_optimizers_with_work_arrays_equal_the_temporaries_version(make, dtype):
+    # The in-place update (a work array per parameter, the hyperparameters as scalars of the
+    # parameter's dtype) must give the same bits as the expression with temporaries and Python
+    # floats it replaced, step after step.
     rng = np.random.default_rng(7)
-    p = Parameter(rng.standard_normal((3, 4)))
+    p = Parameter(rng.standard_normal((3, 4)).astype(dtype))
     q = Parameter(p.data.copy())
     opt, ref = make([p]), make([q])
     ref_state = {"m": np.zeros_like(q.data), "v": np.zeros_like(q.data), "vel": None, "t": 0}
     for _ in range(3):
-        g = rng.standard_normal((3, 4))
+        g = rng.standard_normal((3, 4)).astype(dtype)
         p.grad = g.copy()
         opt.step()
         _reference_step(ref, q, g, ref_state)
@@ -165,7 +169,7 @@ def _reference_step(opt, p, g, s):
             g = g + opt.weight_decay * p.data
         s["m"] = b1 * s["m"] + (1 - b1) * g
         s["v"] = b2 * s["v"] + (1 - b2) * (g * g)
-        denom = np.sqrt(s["v"]) / np.sqrt(1 - b2 ** s["t"]) + opt.eps
+        denom = np.sqrt(s["v"]) / math.sqrt(1 - b2 ** s["t"]) + opt.eps  # a Python float: float32 stays float32
         p.data -= opt.lr / (1 - b1 ** s["t"]) * (s["m"] / denom)
         return
     if opt.weight_decay:
@@ -174,3 +178,27 @@ def _reference_step(opt, p, g, s):
         s["vel"] = g.copy() if s["vel"] is None else opt.momentum * s["vel"] + g
         g = s["vel"]
     p.data -= opt.lr * g
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(5,), (32, 64), (2, 3, 4), (1100, 1000)])  # the last one is over 4 MB
+def test_relu_against_its_cached_zeros_is_max_with_zero(shape, dtype):
+    # ReLU compares x with a shared, read-only array of zeros (faster than the scalar 0);
+    # the bits must be those of np.maximum(x, 0), with signed zeros, infinities and NaN.
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(shape).astype(dtype)
+    flat = x.reshape(-1)
+    flat[:4] = [-0.0, np.nan, -np.inf, np.inf]
+    layer, other = ReLU(), ReLU()
+    out = layer(x)
+    np.testing.assert_array_equal(out, np.maximum(x, 0))
+    assert out.tobytes() == np.maximum(x, 0).tobytes()
+    other(x)
+    if x.nbytes <= 4 << 20:
+        assert layer._zeros is other._zeros and layer._zeros.shape == x.shape  # one array per shape
+        assert not layer._zeros.flags.writeable
+    out[...] = 7  # the output is the layer's own array: writing into it changes neither x nor the zeros
+    assert not np.any(layer._zeros) and np.isnan(x.reshape(-1)[1])
+    np.testing.assert_array_equal(layer(x[:1]), np.maximum(x[:1], 0))  # another shape: new zeros
+    dx = layer.backward(np.ones_like(x[:1]))
+    np.testing.assert_array_equal(dx, F.relu_grad(x[:1]))

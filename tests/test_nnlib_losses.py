@@ -84,3 +84,22 @@ def test_mse_shape_mismatch_hints_at_broadcasting():
 def test_backward_before_forward(loss):
     with pytest.raises(ValueError, match=rf"{type(loss).__name__}.backward was called before forward"):
         loss.backward()
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+                                   ">i8", ">u4"])
+def test_label_range_check_finds_both_ends_for_every_integer_dtype(dtype):
+    # The check is one maximum over the labels viewed as unsigned integers: a negative label
+    # must still be refused (it would otherwise index the last classes silently).
+    z = np.zeros((4, 3))
+    loss = CrossEntropyLoss()
+    assert loss(z, np.array([0, 1, 2, 1], dtype=dtype)) == pytest.approx(np.log(3))
+    with pytest.raises(ValueError, match=r"labels in 0\.\.2 \(C=3 classes\), got labels out of range \(min 0, max 3\)"):
+        loss(z, np.array([0, 1, 3, 1], dtype=dtype))
+    if np.dtype(dtype).kind == "i":
+        with pytest.raises(ValueError, match=r"out of range \(min -1, max 2\)"):
+            loss(z, np.array([0, -1, 2, 1], dtype=dtype))
+        with pytest.raises(ValueError, match=r"out of range \(min -3, max 1\)"):
+            loss(z, np.array([0, -3, 1, 1], dtype=dtype))  # -3 = -C: a valid index from the end
+    strided = np.array([0, 9, 1, 9, 2, 9, 1, 9], dtype=dtype)[::2]  # not contiguous
+    assert loss(z, strided) == pytest.approx(np.log(3))
