@@ -3,7 +3,7 @@
 Each pair computes the same thing (checked before timing) on the shapes of the transformer
 blocks of ``bench_transformer`` (float32): the readable version is the formula written with
 whole-array NumPy expressions (``nnlib.functional`` where it has one), the fused one is what
-the layers now call (``nnlib.fused``, ``Embedding.backward``). Timed by ``harness.measure``
+the layers now call (``nnlib.fused``, ``ReLU.forward``, ``Embedding.backward``). Timed by ``harness.measure``
 like everything else, at 1 thread.
 """
 import math
@@ -12,6 +12,7 @@ import numpy as np
 
 from nnlib import functional as F
 from nnlib import fused
+from nnlib.activations import ReLU
 from nnlib.embedding import Embedding
 
 SHAPES = {"small": dict(B=16, T=64, C=128, h=4), "large": dict(B=16, T=256, C=256, h=8)}
@@ -95,7 +96,21 @@ def embedding_pair(B, T, C, h, seed=0, V=512):
     return readable, fast
 
 
+def relu_pair(B, T, C, h, seed=0):
+    x = np.random.default_rng(seed).standard_normal((B * T, 4 * C)).astype(np.float32)
+    layer = ReLU()
+
+    def readable():
+        return (F.relu(x),)  # np.maximum(x, 0)
+
+    def fast():
+        return (layer.forward(x),)  # np.maximum(x, zeros), or the scalar 0 beyond 4 MB
+
+    return readable, fast
+
+
 KERNELS = {"tanh-GELU forward + backward, (B*T, 4C)": gelu_pair,
+           "ReLU forward (against zeros), (B*T, 4C)": relu_pair,
            "LayerNorm forward + backward, (B, T, C)": layer_norm_pair,
            "causal attention core forward + backward, (B, h, T, d)": attention_pair,
            "Embedding backward, 512 x C table, (B, T) ids": embedding_pair}
