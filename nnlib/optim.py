@@ -174,8 +174,12 @@ class Adam(Optimizer):
         self.eps = _validate.number(name, "eps", eps, "[0, inf)")
         self.weight_decay = _validate.number(name, "weight_decay", weight_decay, "[0, inf)")
         self.t = 0
-        self.m = [np.zeros_like(p.data) for p in self.params]
-        self.v = [np.zeros_like(p.data) for p in self.params]
+        self._flat = _FlatState.for_params(self.params)
+        if self._flat is not None:  # m and v are views of one array each (see _FlatState)
+            self.m, self.v = self._flat.views(self._flat.m), self._flat.views(self._flat.v)
+        else:
+            self.m = [np.zeros_like(p.data) for p in self.params]
+            self.v = [np.zeros_like(p.data) for p in self.params]
 
     def step(self):
         self.t += 1
@@ -184,6 +188,9 @@ class Adam(Optimizer):
         step_size = lr / (1 - b1**self.t)
         sqrt_bc2 = math.sqrt(1 - b2**self.t)
         numbers = (b1, 1 - b1, b2, 1 - b2, sqrt_bc2, eps, step_size, 1 - lr * wd)
+        if self._flat is not None and self._flat.fits(self.params):
+            self._flat_step(numbers)
+            return
         dtype = None
         for i, (p, m, v) in enumerate(zip(self.params, self.m, self.v)):
             g = p.grad
@@ -208,6 +215,67 @@ class Adam(Optimizer):
             update = np.divide(m, denom, buf)
             update *= step_
             p.data -= update  # p = p - lr * m_hat / (sqrt(v_hat) + eps), step_size = lr / (1 - b1^t)
+
+    def _flat_step(self, numbers):
+        """``step`` for many small parameters: the same operations, each once on all of them."""
+        flat, wd = self._flat, self.weight_decay
+        b1, c1, b2, c2, sqrt_bc2, eps, step_size, decay = (_scalar(x, flat.dtype) for x in numbers)
+        if wd and self.decoupled:
+            for p in self.params:
+                p.data *= decay  # p = p (1 - lr wd)
+        g = np.concatenate([p.grad for p in self.params], axis=None, out=flat.g)  # every gradient, flat
+        if wd and not self.decoupled:
+            g = g + wd * np.concatenate([p.data for p in self.params], axis=None)
+        m, v, buf = flat.m, flat.v, flat.buf
+        m *= b1
+        np.multiply(g, c1, buf)
+        m += buf  # m = b1 m + (1 - b1) g
+        v *= b2
+        np.multiply(g, g, buf)
+        buf *= c2
+        v += buf  # v = b2 v + (1 - b2) g^2
+        denom = np.sqrt(v, buf)
+        denom /= sqrt_bc2
+        denom += eps  # sqrt(v_hat) + eps
+        update = np.divide(m, denom, buf)
+        update *= step_size
+        for p, u in zip(self.params, flat.buf_views):
+            p.data -= u  # p = p - lr * m_hat / (sqrt(v_hat) + eps)
+
+
+class _FlatState:
+    """Adam's ``m``, ``v`` and work array as one array each, for parameters that are many and small.
+
+    Adam applies the same elementwise operations to every parameter; with a 64-unit MLP each
+    takes about a microsecond however small the array, so one pass over all parameters at once
+    (gradients copied into one array first) does the same arithmetic, bit for bit, several
+    times faster. Used when all parameters share a dtype and average at most ``MAX_MEAN_SIZE``
+    entries (beyond that the copy costs more than the calls it saves).
+    """
+
+    MAX_MEAN_SIZE = 4096
+
+    def __init__(self, params):
+        self.dtype = params[0].data.dtype
+        self.shapes = [p.data.shape for p in params]
+        self.bounds = np.cumsum([0] + [p.data.size for p in params]).tolist()
+        self.m, self.v, self.g, self.buf = (np.zeros(self.bounds[-1], self.dtype) for _ in range(4))
+        self.buf_views = self.views(self.buf)
+
+    @classmethod
+    def for_params(cls, params):
+        sizes = [p.data.size for p in params]
+        if len(params) < 2 or len({p.data.dtype for p in params}) > 1 or sum(sizes) > cls.MAX_MEAN_SIZE * len(params):
+            return None
+        return cls(params)
+
+    def views(self, flat):
+        """Views of ``flat``, one per parameter, in the parameters' shapes."""
+        return [flat[a:b].reshape(shape) for a, b, shape in zip(self.bounds, self.bounds[1:], self.shapes)]
+
+    def fits(self, params):
+        """Whether the parameters still have the shapes and dtype the flat arrays were made for."""
+        return all(p.data.dtype == self.dtype and p.data.shape == shape for p, shape in zip(params, self.shapes))
 
 
 class AdamW(Adam):

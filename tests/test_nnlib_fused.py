@@ -202,3 +202,29 @@ def test_relu_against_its_cached_zeros_is_max_with_zero(shape, dtype):
     np.testing.assert_array_equal(layer(x[:1]), np.maximum(x[:1], 0))  # another shape: new zeros
     dx = layer.backward(np.ones_like(x[:1]))
     np.testing.assert_array_equal(dx, F.relu_grad(x[:1]))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("make", [lambda ps: Adam(ps, lr=0.01), lambda ps: Adam(ps, lr=0.01, weight_decay=0.1),
+                                  lambda ps: AdamW(ps, lr=0.01, weight_decay=0.1)], ids=["adam", "adam_l2", "adamw"])
+def test_adam_on_many_small_parameters_at_once_gives_the_same_bits(make, dtype):
+    # For many small parameters Adam works on one flat array (optim._FlatState); the
+    # parameter-by-parameter loop must give the same parameters and moments, bit for bit.
+    rng = np.random.default_rng(11)
+    shapes = [(3, 4), (4,), (4, 5), (5,), (5, 1), (1,)]
+    ps = [Parameter(rng.standard_normal(s).astype(dtype)) for s in shapes]
+    qs = [Parameter(p.data.copy()) for p in ps]
+    flat, loop = make(ps), make(qs)
+    assert flat._flat is not None
+    loop._flat = None
+    loop.m, loop.v = [np.zeros_like(q.data) for q in qs], [np.zeros_like(q.data) for q in qs]
+    for _ in range(4):
+        for p, q in zip(ps, qs):
+            p.grad = rng.standard_normal(p.shape).astype(dtype)
+            q.grad = p.grad.copy()
+        flat.step()
+        loop.step()
+        for p, q, m1, m2, v1, v2 in zip(ps, qs, flat.m, loop.m, flat.v, loop.v):
+            assert p.data.tobytes() == q.data.tobytes() and m1.tobytes() == m2.tobytes() and v1.tobytes() == v2.tobytes()
+    assert Adam([Parameter(np.zeros((784, 256))), Parameter(np.zeros(256))])._flat is None  # large: one by one
+    assert Adam([Parameter(np.zeros(3)), Parameter(np.zeros(3, np.float32))])._flat is None  # mixed dtypes
