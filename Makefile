@@ -92,10 +92,12 @@ test-unit: $(STAMP)
 test-nbval: $(STAMP)
 	$(ONE_THREAD) $(BIN)/python -m pytest $(NBVAL_OPTS) $(PARALLEL) $(NOTEBOOKS) -q --junitxml=$(RESULTS)/nbval.xml
 
-# Every page of the built book opened in headless Chromium, with axe-core; then a lesson and
-# an exercise notebook run in a real JupyterLab (skipped, loudly, without Chromium).
+# A lesson and an exercise notebook run in a real JupyterLab, and every page of the built book
+# opened in headless Chromium, with axe-core (skipped, loudly, without Chromium). The JupyterLab
+# tests (one group, one worker) are named first so that they start first: last, they ran
+# alone on one core for their last 30 s (110 s instead of 126 s for the stage).
 test-browser: $(STAMP)
-	$(BIN)/python -m pytest tests/test_browser.py tests/test_lab.py -m browser -q -rs -n auto --dist loadgroup \
+	$(BIN)/python -m pytest tests/test_lab.py tests/test_browser.py -m browser -q -rs -n auto --dist loadgroup \
 	  --junitxml=$(RESULTS)/browser.xml
 
 # What a reader sees, page by page (make test keeps only the first screen of each page).
