@@ -202,19 +202,8 @@ class Adam(Optimizer):
             elif wd:
                 g = g + wd * p.data
             buf = _scratch(self, i, p)  # one array per parameter, reused: no temporaries
-            m *= b1_
-            np.multiply(g, c1, buf)
-            m += buf  # m = b1 m + (1 - b1) g
-            v *= b2_
-            np.multiply(g, g, buf)
-            buf *= c2
-            v += buf  # v = b2 v + (1 - b2) g^2
-            denom = np.sqrt(v, buf)
-            denom /= sqrt_bc2_
-            denom += eps_  # sqrt(v_hat) + eps = sqrt(v) / sqrt(1 - b2^t) + eps
-            update = np.divide(m, denom, buf)
-            update *= step_
-            p.data -= update  # p = p - lr * m_hat / (sqrt(v_hat) + eps), step_size = lr / (1 - b1^t)
+            numbers_ = (b1_, c1, b2_, c2, sqrt_bc2_, eps_, step_)
+            p.data -= _adam_update(g, m, v, buf, *numbers_)  # p = p - lr * m_hat / (sqrt(v_hat) + eps)
 
     def _flat_step(self, numbers):
         """``step`` for many small parameters: the same operations, each once on all of them."""
@@ -226,21 +215,30 @@ class Adam(Optimizer):
         g = np.concatenate([p.grad for p in self.params], axis=None, out=flat.g)  # every gradient, flat
         if wd and not self.decoupled:
             g = g + wd * np.concatenate([p.data for p in self.params], axis=None)
-        m, v, buf = flat.m, flat.v, flat.buf
-        m *= b1
-        np.multiply(g, c1, buf)
-        m += buf  # m = b1 m + (1 - b1) g
-        v *= b2
-        np.multiply(g, g, buf)
-        buf *= c2
-        v += buf  # v = b2 v + (1 - b2) g^2
-        denom = np.sqrt(v, buf)
-        denom /= sqrt_bc2
-        denom += eps  # sqrt(v_hat) + eps
-        update = np.divide(m, denom, buf)
-        update *= step_size
-        for p, u in zip(self.params, flat.buf_views):
+        _adam_update(g, flat.m, flat.v, flat.buf, b1, c1, b2, c2, sqrt_bc2, eps, step_size)
+        for p, u in zip(self.params, flat.buf_views):  # the update, in each parameter's shape
             p.data -= u  # p = p - lr * m_hat / (sqrt(v_hat) + eps)
+
+
+def _adam_update(g, m, v, buf, b1, c1, b2, c2, sqrt_bc2, eps, step_size):
+    """Update the moments ``m`` and ``v`` in place from ``g``; return Adam's step, in ``buf``.
+
+    ``c1 = 1 - b1``, ``c2 = 1 - b2``, ``sqrt_bc2 = sqrt(1 - b2^t)``, ``step_size = lr / (1 - b1^t)``,
+    all scalars of the arrays' dtype; every operation writes into ``m``, ``v`` or ``buf``.
+    """
+    m *= b1
+    np.multiply(g, c1, buf)
+    m += buf  # m = b1 m + (1 - b1) g
+    v *= b2
+    np.multiply(g, g, buf)
+    buf *= c2
+    v += buf  # v = b2 v + (1 - b2) g^2
+    denom = np.sqrt(v, buf)
+    denom /= sqrt_bc2
+    denom += eps  # sqrt(v_hat) + eps = sqrt(v) / sqrt(1 - b2^t) + eps
+    update = np.divide(m, denom, buf)
+    update *= step_size
+    return update  # lr * m_hat / (sqrt(v_hat) + eps)
 
 
 class _FlatState:
