@@ -202,8 +202,8 @@ class Adam(Optimizer):
             elif wd:
                 g = g + wd * p.data
             buf = _scratch(self, i, p)  # one array per parameter, reused: no temporaries
-            numbers_ = (b1_, c1, b2_, c2, sqrt_bc2_, eps_, step_)
-            p.data -= _adam_update(g, m, v, buf, *numbers_)  # p = p - lr * m_hat / (sqrt(v_hat) + eps)
+            update = _adam_update(g, m, v, buf, b1_, c1, b2_, c2, sqrt_bc2_, eps_, step_)
+            p.data -= update  # p = p - lr * m_hat / (sqrt(v_hat) + eps)
 
     def _flat_step(self, numbers):
         """``step`` for many small parameters: the same operations, each once on all of them."""

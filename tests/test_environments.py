@@ -116,7 +116,9 @@ def colab_python():
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
         result = _run(_installer(python) + COLAB_STACK)
         if result.returncode != 0:
-            if "Could not find a version" in result.stderr or "NewConnectionError" in result.stderr:
+            unreachable = ("Could not find a version", "NewConnectionError",  # pip's words
+                           "Failed to fetch", "tcp connect error", "dns error")  # uv's
+            if any(words in result.stderr for words in unreachable):
                 pytest.skip(f"SKIPPED: the package index is unreachable, the Colab-like stack was NOT "
                             f"tested: {result.stderr[-300:]}")
             raise AssertionError(f"installing the Colab-like stack failed:\n{result.stderr[-2000:]}")
