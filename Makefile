@@ -47,14 +47,17 @@ $(STAMP): requirements.txt pyproject.toml tests/browser/package-lock.json
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ is needed, found " + sys.version'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
-	@# Byte-compile what was installed, on every core (pip would do it one file at a time).
-	@# Without it, where PYTHONDONTWRITEBYTECODE is set (as on this project's machines), every
-	@# kernel and test process would compile matplotlib, scipy and scikit-learn again: a
-	@# notebook's imports took 5.1 s instead of 1.9 s. A file that does not compile is compiled
-	@# (and fails) at import time, as before.
-	$(BIN)/python -m compileall -qq -j 0 "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" || true
+	@# uv (pinned in requirements.txt) installs the pinned packages: it downloads and unpacks in
+	@# parallel and byte-compiles on every core. Byte-compiling matters where
+	@# PYTHONDONTWRITEBYTECODE is set (as on this project's machines): nothing else would write
+	@# the .pyc files, and every kernel and test process would compile matplotlib, scipy and
+	@# scikit-learn again (a notebook's imports took 5.1 s instead of 1.9 s). uv does not read
+	@# pip.conf: where it cannot reach the index, pip installs the same pins instead.
+	$(BIN)/python -m pip install --quiet "$$(grep -m1 '^uv==' requirements.txt)"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -r requirements.txt || { \
+	  echo "uv could not install requirements.txt (see above): pip installs it instead"; \
+	  $(BIN)/python -m pip install --quiet --no-compile -r requirements.txt && \
+	  { $(BIN)/python -m compileall -qq -j 0 "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" || true; }; }
 	@# axe-core for the accessibility checks of the browser tests (from the npm registry, at set-up only)
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --silent --no-audit --no-fund; \
 	  else echo "npm not found: the accessibility checks of the browser tests will be skipped"; fi

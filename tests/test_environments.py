@@ -81,7 +81,7 @@ def test_binder_environment_is_lean_and_matches_the_course_pins():
 
 # The versions the last public reports of Colab's image give (google-colab pins IPython 7.34;
 # ipywidgets 7.7.1 is preinstalled); older than the course's own pins on purpose.
-COLAB_STACK = ["ipython==7.34.0", "ipywidgets==7.7.1", "numpy==2.0.2", "scipy==1.14.1",
+COLAB_STACK = ["pip==23.2.1", "ipython==7.34.0", "ipywidgets==7.7.1", "numpy==2.0.2", "scipy==1.14.1",
                "matplotlib==3.10.0", "scikit-learn==1.6.1", "pytest==8.3.5"]
 STACK_DIR = ROOT / "_build" / "colab-stack"
 
@@ -90,20 +90,22 @@ def _run(cmd, **kwargs):
     return subprocess.run(cmd, capture_output=True, text=True, **kwargs)
 
 
-def _freeze(python):
-    out = _run([str(python), "-m", "pip", "list", "--format", "json", "--exclude-editable"])
-    return {p["name"].lower(): p["version"] for p in json.loads(out.stdout)}
-
-
-def _installer(python):
-    """The command that installs packages into ``python``'s venv: uv where the course's venv has
-    it (requirements.txt pins it; it fetches and unpacks in parallel: about 3 s for this stack
-    where pip takes 25 s or more), else pip. Only the stack is installed this way: what the
-    install cell does is then done with pip, as in Colab."""
+def _uv():
+    """uv where the course's venv has it (requirements.txt pins it; it fetches and unpacks in
+    parallel: about 3 s for this stack where pip takes 25 s or more), else None. Only the
+    stack is installed, and listed, this way: what the install cell does is done with pip,
+    as in Colab."""
     uv = Path(sys.executable).with_name("uv")
-    if uv.exists():
-        return [str(uv), "pip", "install", "--quiet", "--python", str(python)]
-    return [str(python), "-m", "pip", "install", "--quiet", "--no-compile"]
+    return str(uv) if uv.exists() else None
+
+
+def _freeze(python):
+    """{name: version} of what is installed in ``python``'s venv (editable installs left out)."""
+    uv = _uv()
+    lister = [uv, "pip", "list", "--python", str(python)] if uv else [str(python), "-m", "pip", "list"]
+    out = _run(lister + ["--format", "json", "--exclude-editable"])
+    assert out.returncode == 0, out.stderr[-2000:]
+    return {p["name"].lower(): p["version"] for p in json.loads(out.stdout)}
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +115,14 @@ def colab_python():
     python = venv / "bin" / "python"
     stamp = STACK_DIR / "stack.txt"
     if not (python.exists() and stamp.exists() and stamp.read_text() == "\n".join(COLAB_STACK)):
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        result = _run(_installer(python) + COLAB_STACK)
+        stamp.unlink(missing_ok=True)
+        uv = _uv()
+        if uv:  # uv installs pip too (COLAB_STACK pins it): venv's own pip install takes 5 s
+            subprocess.run([sys.executable, "-m", "venv", "--clear", "--without-pip", str(venv)], check=True)
+            result = _run([uv, "pip", "install", "--quiet", "--python", str(python)] + COLAB_STACK)
+        else:
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+            result = _run([str(python), "-m", "pip", "install", "--quiet", "--no-compile"] + COLAB_STACK)
         if result.returncode != 0:
             unreachable = ("Could not find a version", "NewConnectionError",  # pip's words
                            "Failed to fetch", "tcp connect error", "dns error")  # uv's
@@ -138,23 +146,25 @@ def source_tree(tmp_path_factory):
 
 
 def test_installing_nnlib_changes_nothing_colab_preinstalls(colab_python, source_tree):
+    # Colab has no nnlib; the cached venv keeps the one of the last run.
+    _run([str(colab_python), "-m", "pip", "uninstall", "--quiet", "--yes", "nnlib"])
     before = _freeze(colab_python)
-    # What the install cell asks pip for, with the repository replaced by this checkout.
+    # What the install cell does, with the repository replaced by this checkout (pip builds nnlib
+    # from source, as from git), and pip's report of what it installed.
     report = STACK_DIR / "install-report.json"
-    result = _run([str(colab_python), "-m", "pip", "install", "--quiet", "--dry-run", "--report",
-                   str(report), str(source_tree)])
-    assert result.returncode == 0, result.stderr[-2000:]
-    planned = {item["metadata"]["name"].lower(): item["metadata"]["version"]
-               for item in json.loads(report.read_text())["install"]}
-    assert set(planned) == {"nnlib"}, (
-        f"installing nnlib into the Colab-like stack would also install or change {sorted(set(planned) - {'nnlib'})}: "
-        f"{planned}")
-    result = _run([str(colab_python), "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps",
+    result = _run([str(colab_python), "-m", "pip", "install", "--quiet", "--report", str(report),
                    str(source_tree)])
     assert result.returncode == 0, result.stderr[-2000:]
+    installed = {item["metadata"]["name"].lower(): item["metadata"]["version"]
+                 for item in json.loads(report.read_text())["install"]}
     after = _freeze(colab_python)
     changed = {k: (before.get(k), after.get(k)) for k in set(before) | set(after)
                if k != "nnlib" and before.get(k) != after.get(k)}
+    if set(installed) != {"nnlib"} or changed:
+        (STACK_DIR / "stack.txt").unlink(missing_ok=True)  # the venv is no longer Colab's: rebuild it next time
+    assert set(installed) == {"nnlib"}, (
+        f"installing nnlib into the Colab-like stack also installed or changed "
+        f"{sorted(set(installed) - {'nnlib'})}: {installed}")
     assert changed == {}, f"the install changed preinstalled packages: {changed}"
 
 
