@@ -84,7 +84,9 @@ def load_wrong(stem, folder=MUTATIONS):
 
 # ---- running a notebook in-process ------------------------------------------------------------
 
-_transform = TransformerManager().transform_cell
+# A cell's source turned into Python (IPython's syntax, e.g. %matplotlib, rewritten): the same
+# cells run for every variant, so each source is transformed once.
+_transform = functools.lru_cache(maxsize=None)(TransformerManager().transform_cell)
 
 
 class HarnessTimeout(Exception):
