@@ -11,6 +11,9 @@
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
+# uv (set-up, and the Colab-like stack's test) trusts the system's certificates, as pip does:
+# a network that inspects TLS with its own certificate authority works for both.
+export UV_NATIVE_TLS ?= 1
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml tests/browser/package-lock.json | cksum | cut -d' ' -f1)
 
@@ -53,7 +56,7 @@ $(STAMP): requirements.txt pyproject.toml tests/browser/package-lock.json
 	@# the .pyc files, and every kernel and test process would compile matplotlib, scipy and
 	@# scikit-learn again (a notebook's imports took 5.1 s instead of 1.9 s). uv does not read
 	@# pip.conf: where it cannot reach the index, pip installs the same pins instead.
-	$(BIN)/python -m pip install --quiet "$$(grep -m1 '^uv==' requirements.txt)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep -m1 '^uv==' requirements.txt)"
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -r requirements.txt || { \
 	  echo "uv could not install requirements.txt (see above): pip installs it instead"; \
 	  $(BIN)/python -m pip install --quiet --no-compile -r requirements.txt && \
