@@ -109,6 +109,24 @@ class ReLU(_Pointwise):
             return None
         return np.multiply(dout, self._y != 0)  # dout * F.relu_grad(x, out), the mask used as it is
 
+    # forward and backward written into their argument, for an array nothing else refers to
+    # (Sequential calls them when the reference count says so): the same numbers, no new array.
+    _in_place = True
+
+    def _forward_in_place(self, x):
+        zeros = self._zeros
+        if x.dtype.kind != "f" or zeros is None or zeros.dtype is not x.dtype or zeros.shape != x.shape:
+            return self.forward(x)  # the checks, and the zeros for a new shape
+        self._x = None  # x is about to become the output
+        self._y = y = np.maximum(x, zeros, out=x)  # x = max(x, 0)
+        return y
+
+    def _backward_in_place(self, dout):
+        spec = self._out_spec
+        if spec is None or dout.shape != spec[0] or dout.dtype is not spec[1]:
+            return self.backward(dout)  # the checks, and their errors
+        return np.multiply(dout, self._y != 0, out=dout)  # dout = dout * relu'(x)
+
 
 class LeakyReLU(_Pointwise):
     """``out = x`` where ``x > 0``, else ``negative_slope * x``.

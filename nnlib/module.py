@@ -1,4 +1,5 @@
-"""The Module base class and the containers that compose modules (``Parameter`` is in ``nnlib.parameter``).
+"""The Module base class (``Parameter`` is in ``nnlib.parameter``, the containers ``Sequential``
+and ``Residual`` in ``nnlib.containers``; all are importable from here too).
 
 A layer is a short class with two methods. ``forward(x)`` computes the output
 and keeps only what the backward pass needs; ``backward(dout)`` receives the
@@ -60,6 +61,7 @@ class Module:
     """
 
     training = True
+    _in_place = False  # True: has _forward_in_place and _backward_in_place (see Sequential)
     _out_spec = None  # (shape, dtype) of the last forward output
     _pass = -1  # the forward pass the module was last called in
 
@@ -223,99 +225,4 @@ def count_parameters(module):
     return int(sum(p.size for p in module.parameters()))
 
 
-class Sequential(Module):
-    """A chain of modules: ``out = m_k(... m_2(m_1(x)))``; backward runs in reverse.
-
-    Indexable (``model[0]``, slices give a new Sequential), has ``len`` and can
-    be iterated. Chapter 2 (layers of neurons).
-
-    Parameters
-    ----------
-    modules : Module
-        The layers, in order (passed as separate arguments).
-    """
-
-    def __init__(self, *modules):
-        super().__init__()
-        for m in modules:
-            if not isinstance(m, Module):
-                raise ValueError(
-                    f"Sequential expected Module arguments (layer objects such as ReLU(), not "
-                    f"functions or classes), got {type(m).__name__}"
-                )
-        self._modules = list(modules)
-        # a module that redefines __call__ is called as it is (see forward)
-        self._custom_call = any(type(m).__call__ is not Module.__call__ for m in modules)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return Sequential(*self._modules[index])
-        return self._modules[index]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def forward(self, x):
-        if _depth == 0 or self._custom_call:  # forward() called directly, not model(x)
-            for m in self._modules:
-                x = m(x)
-            return x
-        # Inside this Sequential's own call, what Module.__call__ does for each layer, written
-        # out: one Python call per layer instead of two, which shows in deep, narrow networks.
-        this_pass, ndarray = _pass, np.ndarray
-        for m in self._modules:
-            if m._pass == this_pass:
-                m(x)  # a second call in this forward pass: Module.__call__ raises its error
-            m._pass = this_pass
-            x = m.forward(x)
-            m._out_spec = (x.shape, x.dtype) if type(x) is ndarray else _spec(x)
-        return x
-
-    def backward(self, dout, input_grad=True):
-        """Backpropagate ``dout`` through the layers in reverse; return ``dx``.
-
-        ``input_grad`` is passed to the first layer only: with False it returns None.
-        """
-        dout = self._check_backward(dout)
-        if not self._modules:
-            return dout if input_grad else None
-        for m in reversed(self._modules[1:]):
-            dout = m.backward(dout)
-        return self._modules[0].backward(dout, input_grad=input_grad)
-
-
-class Residual(Module):
-    """Residual (skip) connection ``out = x + module(x)``; backward ``dx = dout + module.backward(dout)``.
-
-    The wrapped module must keep the shape of its input (``(N, D)`` or
-    ``(B, T, D)``). Chapter 5 (residual connections); Chapter 9 (transformers).
-
-    Parameters
-    ----------
-    module : Module
-        The branch ``f`` in ``x + f(x)``.
-    """
-
-    def __init__(self, module):
-        super().__init__()
-        if not isinstance(module, Module):
-            raise ValueError(f"Residual expected a Module, got {type(module).__name__}")
-        self.module = module
-
-    def forward(self, x):
-        x = np.asarray(x)
-        out = self.module(x)
-        if out.shape != x.shape:
-            raise ValueError(
-                f"Residual expected its module to keep the input shape {x.shape}, got output "
-                f"shape {out.shape}: x + module(x) needs equal shapes (check out_features)."
-            )
-        return x + out
-
-    def backward(self, dout, input_grad=True):
-        dout = self._check_backward(dout)
-        dbranch = self.module.backward(dout, input_grad=input_grad)
-        return dout + dbranch if input_grad else None
+from nnlib.containers import Residual, Sequential  # noqa: E402,F401 (nnlib.module.Sequential keeps working)

@@ -14,7 +14,7 @@ from nnlib import functional as F
 from nnlib import fused
 from nnlib.activations import GELU, ReLU
 from nnlib.embedding import Embedding
-from nnlib.layers import LayerNorm, Linear
+from nnlib.layers import LayerNorm, Linear, Sequential
 from nnlib.optim import SGD, Adam, AdamW
 from nnlib.parameter import Parameter
 
@@ -228,3 +228,86 @@ def test_adam_on_many_small_parameters_at_once_gives_the_same_bits(make, dtype):
             assert p.data.tobytes() == q.data.tobytes() and m1.tobytes() == m2.tobytes() and v1.tobytes() == v2.tobytes()
     assert Adam([Parameter(np.zeros((784, 256))), Parameter(np.zeros(256))])._flat is None  # large: one by one
     assert Adam([Parameter(np.zeros(3)), Parameter(np.zeros(3, np.float32))])._flat is None  # mixed dtypes
+
+
+class _Keeps(Linear):
+    """A Linear that keeps every output (as a probe or a user's hook might)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outputs = []
+
+    def forward(self, x):
+        out = super().forward(x)
+        self.outputs.append(out)
+        return out
+
+
+class _ReturnsView(Linear):
+    """A Linear whose output is a view of an array it keeps."""
+
+    def forward(self, x):
+        self.full = super().forward(x)
+        return self.full[:, :]
+
+
+class _KeepsGradient(Linear):
+    """A Linear whose backward returns an input gradient that it keeps as well."""
+
+    def backward(self, dout, input_grad=True):
+        self.dx = super().backward(dout, input_grad)
+        return self.dx
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("before, after, in_place", [
+    (Linear, Linear, (True, True)),  # the common case: both written in place
+    (_Keeps, Linear, (False, True)),  # the pre-activation is kept by someone
+    (_ReturnsView, Linear, (False, True)),  # a view: its base is someone's array
+    (Linear, _KeepsGradient, (True, False)),  # the gradient is kept by the layer that made it
+], ids=["plain", "kept-output", "view", "kept-gradient"])
+def test_relu_inside_sequential_overwrites_only_arrays_nobody_else_holds(before, after, in_place, dtype):
+    # Inside Sequential, ReLU writes max(x, 0) into the previous layer's fresh output, and its
+    # gradient into the next layer's fresh dx, when the reference count says that nothing else
+    # refers to them. The numbers must be the ordinary path's, bit for bit, and an array that
+    # someone else holds must keep its values.
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((9, 4)).astype(dtype)
+    dout = rng.standard_normal((9, 3)).astype(dtype)
+
+    def chain():
+        return Sequential(before(4, 6, rng=1, dtype=dtype), ReLU(), after(6, 3, rng=2, dtype=dtype))
+
+    net, ref = chain(), chain()
+    ref[1]._in_place = False  # the reference: every layer makes new arrays
+    used = []
+    for name in ("_forward_in_place", "_backward_in_place"):
+        method = getattr(net[1], name)
+        setattr(net[1], name, lambda a, method=method, name=name: (used.append(name), method(a))[1])
+    for _ in range(3):  # the first call sets up ReLU's zeros; the later ones may write in place
+        out, expected = net(x), ref(x)
+        assert out.tobytes() == expected.tobytes()
+        net.zero_grad(), ref.zero_grad()
+        dx, dx_ref = net.backward(dout), ref.backward(dout)
+        assert dx.tobytes() == dx_ref.tobytes()
+        for p, q in zip(net.parameters(), ref.parameters()):
+            assert p.grad.tobytes() == q.grad.tobytes()
+    pre = (x @ net[0].W.data + net[0].b.data).tobytes()  # the pre-activation, negative entries and all
+    if before is _Keeps:
+        assert all(kept.tobytes() == pre for kept in net[0].outputs)
+    if before is _ReturnsView:
+        assert net[0].full.tobytes() == pre
+    if after is _KeepsGradient:
+        assert net[2].dx.tobytes() == ref[2].dx.tobytes()
+        assert (net[2].dx[net[1]._y == 0] != 0).any()  # not multiplied by ReLU's mask
+    assert ("_forward_in_place" in used, "_backward_in_place" in used) == in_place
+
+
+def test_relu_called_on_its_own_never_writes_into_its_input():
+    x = np.array([[-1.0, 2.0], [3.0, -4.0]])
+    before = x.copy()
+    relu = ReLU()
+    for _ in range(2):
+        relu(x)
+        relu.backward(np.ones_like(x))
+    assert x.tobytes() == before.tobytes()
