@@ -14,9 +14,14 @@ from nnlib.module import Module, _spec
 
 def _sole_count():
     """``sys.getrefcount`` of an array only a local variable refers to (2 on CPython: the
-    variable and the argument; see Sequential.forward); 0 where there is no count (PyPy)."""
+    variable and the argument; see Sequential.forward). 0, so that nothing is overwritten,
+    where the count does not tell: PyPy has none; CPython 3.14 may borrow references, which
+    lowers counts; a free-threaded build lets other threads take references meanwhile."""
+    if (sys.implementation.name != "cpython" or sys.version_info >= (3, 14)
+            or not getattr(sys, "_is_gil_enabled", lambda: True)()):
+        return 0
     x = np.empty(0)
-    return sys.getrefcount(x) if hasattr(sys, "getrefcount") else 0
+    return sys.getrefcount(x)
 
 
 _SOLE = _sole_count()

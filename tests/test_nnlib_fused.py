@@ -10,8 +10,8 @@ import math
 import numpy as np
 import pytest
 
+from nnlib import containers, fused
 from nnlib import functional as F
-from nnlib import fused
 from nnlib.activations import GELU, ReLU
 from nnlib.embedding import Embedding
 from nnlib.layers import LayerNorm, Linear, Sequential
@@ -300,7 +300,10 @@ def test_relu_inside_sequential_overwrites_only_arrays_nobody_else_holds(before,
     if after is _KeepsGradient:
         assert net[2].dx.tobytes() == ref[2].dx.tobytes()
         assert (net[2].dx[net[1]._y == 0] != 0).any()  # not multiplied by ReLU's mask
-    assert ("_forward_in_place" in used, "_backward_in_place" in used) == in_place
+    if containers._SOLE:
+        assert ("_forward_in_place" in used, "_backward_in_place" in used) == in_place
+    else:  # an interpreter whose reference counts do not tell (see containers._sole_count)
+        assert used == []
 
 
 def test_relu_called_on_its_own_never_writes_into_its_input():
