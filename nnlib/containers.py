@@ -14,9 +14,9 @@ from nnlib.module import Module, _spec
 
 def _sole_count():
     """``sys.getrefcount`` of an array only a local variable refers to (2 on CPython: the
-    variable and the argument; see Sequential.forward). 0, so that nothing is overwritten,
-    where the count does not tell: PyPy has none; CPython 3.14 may borrow references, which
-    lowers counts; a free-threaded build lets other threads take references meanwhile."""
+    variable and the argument; see Sequential.forward). Returns 0 (never overwrite) where
+    the count is unreliable: PyPy has none; CPython 3.14 may borrow references, which lowers
+    counts; in a free-threaded build other threads may take references meanwhile."""
     if (sys.implementation.name != "cpython" or sys.version_info >= (3, 14)
             or not getattr(sys, "_is_gil_enabled", lambda: True)()):
         return 0
@@ -72,9 +72,10 @@ class Sequential(Module):
             return x
         # Inside this Sequential's own call, what Module.__call__ does for each layer, written
         # out: one Python call per layer instead of two, which shows in deep, narrow networks.
-        # An array only this loop refers to (a layer's fresh output, which nobody else can see)
-        # may be overwritten: ReLU then writes max(x, 0) into x, the same numbers without a new
-        # array. Any other name, list, attribute or view of it would add to its reference count.
+        # An array only this loop refers to (usually a layer's fresh output) may be overwritten:
+        # ReLU then writes max(x, 0) into x, the same numbers without a new array. Any other
+        # name, list, attribute, view or memoryview of it adds to its reference count (a weak
+        # reference or a raw pointer taken from x.ctypes does not: nnlib makes neither).
         this_pass, ndarray, refs = _module._pass, np.ndarray, sys.getrefcount
         for m in self._modules:
             if m._pass == this_pass:

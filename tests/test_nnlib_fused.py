@@ -14,7 +14,7 @@ from nnlib import containers, fused
 from nnlib import functional as F
 from nnlib.activations import GELU, ReLU
 from nnlib.embedding import Embedding
-from nnlib.layers import LayerNorm, Linear, Sequential
+from nnlib.layers import Dropout, LayerNorm, Linear, Residual, Sequential
 from nnlib.optim import SGD, Adam, AdamW
 from nnlib.parameter import Parameter
 
@@ -304,6 +304,74 @@ def test_relu_inside_sequential_overwrites_only_arrays_nobody_else_holds(before,
         assert ("_forward_in_place" in used, "_backward_in_place" in used) == in_place
     else:  # an interpreter whose reference counts do not tell (see containers._sole_count)
         assert used == []
+
+
+class _ReadOnlyOutput(Linear):
+    """A Linear whose output is a fresh array marked read-only."""
+
+    def forward(self, x):
+        out = super().forward(x)
+        out.flags.writeable = False
+        return out
+
+
+class _ReLU6(ReLU):
+    """A ReLU subclass with its own forward: min(relu(x), 6)."""
+
+    def forward(self, x):
+        return np.minimum(super().forward(x), 6.0)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Sequential(_ReadOnlyOutput(4, 6, rng=1), ReLU(), Linear(6, 3, rng=2)),
+    lambda: Sequential(ReLU(), Linear(4, 3, rng=2)),  # the first layer gets the caller's own input
+    lambda: Sequential(Linear(4, 6, rng=1), Dropout(0.5, rng=0).eval(), ReLU(), Linear(6, 3, rng=2)),
+    lambda: Sequential(Sequential(Linear(4, 6, rng=1), ReLU()), Residual(Sequential(Linear(6, 6, rng=3), ReLU())),
+                       ReLU(), Linear(6, 3, rng=2)),
+    lambda: Sequential(Linear(4, 6, rng=1), _ReLU6(), Linear(6, 3, rng=2)),
+], ids=["read-only", "relu-first", "dropout-eval", "nested-and-residual", "subclass"])
+def test_in_place_relu_gives_the_ordinary_numbers_in_other_chains(make):
+    rng = np.random.default_rng(7)
+    x = 4 * rng.standard_normal((9, 4))
+    x_before = x.copy()
+    dout = rng.standard_normal((9, 3))
+    net, ref = make(), make()
+    for m in _walk(ref):
+        m._in_place = False
+    for _ in range(3):
+        out, expected = net(x), ref(x)
+        assert out.tobytes() == expected.tobytes()
+        net.zero_grad(), ref.zero_grad()
+        for _ in range(2):  # a second backward after one forward adds the same gradients again
+            assert net.backward(dout).tobytes() == ref.backward(dout).tobytes()
+        for p, q in zip(net.parameters(), ref.parameters()):
+            assert p.grad.tobytes() == q.grad.tobytes()
+    assert x.tobytes() == x_before.tobytes()  # the caller's input is never written
+
+
+def _walk(module):
+    yield module
+    for _, child in module.named_children():
+        yield from _walk(child)
+
+
+def test_a_hook_on_a_relu_instance_runs_inside_sequential():
+    # course.diagnostics.dead_relu_fraction replaces each ReLU's forward on the instance; on a
+    # model that has run before (its ReLUs ready to write in place) the hook must still run.
+    from nnlib.course.diagnostics import dead_relu_fraction
+
+    x = np.random.default_rng(0).standard_normal((50, 4))
+    net = Sequential(Linear(4, 8, rng=1), ReLU(), Linear(8, 8, rng=2), ReLU(), Linear(8, 3, rng=3))
+    fresh = dead_relu_fraction(net, x)
+    net(x)
+    net.backward(np.ones((50, 3)))
+    assert dead_relu_fraction(net, x) == fresh and set(fresh) == {"1", "3"}
+    seen = []
+    relu = net[1]
+    relu.backward = lambda dout, input_grad=True: (seen.append(dout.shape), ReLU.backward(relu, dout))[1]
+    net(x)
+    net.backward(np.ones((50, 3)))
+    assert seen == [(50, 8)]
 
 
 def test_relu_called_on_its_own_never_writes_into_its_input():
