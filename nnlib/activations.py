@@ -95,11 +95,14 @@ class ReLU(_Pointwise):
             x = np.asarray(x)
             _check_float(self, x)
         self._x = x
+        self._y = y = np.maximum(x, self._zeros_for(x))  # = F.relu(x) = max(x, 0), faster (see _zeros_like)
+        return y
+
+    def _zeros_for(self, x):
         zeros = self._zeros
         if zeros is None or zeros.dtype is not x.dtype or zeros.shape != x.shape:
             zeros = self._zeros = _zeros_like(x)
-        self._y = y = np.maximum(x, zeros)  # = F.relu(x) = max(x, 0), faster (see _zeros_like)
-        return y
+        return zeros
 
     def backward(self, dout, input_grad=True):
         spec = self._out_spec  # Module._check_backward's usual case, without the call
@@ -116,12 +119,10 @@ class ReLU(_Pointwise):
     _in_place = True
 
     def _forward_in_place(self, x):
-        zeros = self._zeros
-        if (type(self).forward is not ReLU.forward or "forward" in vars(self) or x.dtype.kind != "f"
-                or zeros is None or zeros.dtype is not x.dtype or zeros.shape != x.shape):
-            return self.forward(x)  # the replacement; or the checks, and the zeros for a new shape
+        if type(self).forward is not ReLU.forward or "forward" in vars(self) or x.dtype.kind != "f":
+            return self.forward(x)  # the replacement; or the checks and their errors
         self._x = None  # x is about to become the output (backward needs only the output)
-        self._y = y = np.maximum(x, zeros, out=x)  # x = max(x, 0)
+        self._y = y = np.maximum(x, self._zeros_for(x), out=x)  # x = max(x, 0)
         return y
 
     def _backward_in_place(self, dout):

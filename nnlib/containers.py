@@ -25,6 +25,10 @@ def _sole_count():
 
 
 _SOLE = _sole_count()
+# Smaller arrays are not overwritten: for them the checks cost more than a new array (measured
+# on a 20-layer MLP of width 64: 1.5 to 2.5 % slower at 8 KB per array, even at 16 KB; 3 %
+# faster at 256 KB, the 784-256-256-10 MLP at batch 256).
+IN_PLACE_MIN_BYTES = 64 << 10
 
 
 class Sequential(Module):
@@ -81,8 +85,8 @@ class Sequential(Module):
             if m._pass == this_pass:
                 m(x)  # a second call in this forward pass: Module.__call__ raises its error
             m._pass = this_pass
-            if (m._in_place and type(x) is ndarray and refs(x) <= _SOLE
-                    and x.base is None and x.flags.writeable):
+            if (m._in_place and type(x) is ndarray and x.nbytes >= IN_PLACE_MIN_BYTES
+                    and refs(x) <= _SOLE and x.base is None and x.flags.writeable):
                 x = m._forward_in_place(x)
             else:
                 x = m.forward(x)
@@ -99,8 +103,8 @@ class Sequential(Module):
             return dout if input_grad else None
         ndarray, refs = np.ndarray, sys.getrefcount
         for m in reversed(self._modules[1:]):
-            if (m._in_place and type(dout) is ndarray and refs(dout) <= _SOLE  # as in forward
-                    and dout.base is None and dout.flags.writeable):
+            if (m._in_place and type(dout) is ndarray and dout.nbytes >= IN_PLACE_MIN_BYTES  # as in forward
+                    and refs(dout) <= _SOLE and dout.base is None and dout.flags.writeable):
                 dout = m._backward_in_place(dout)
             else:
                 dout = m.backward(dout)

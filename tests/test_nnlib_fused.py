@@ -266,11 +266,13 @@ class _KeepsGradient(Linear):
     (_ReturnsView, Linear, (False, True)),  # a view: its base is someone's array
     (Linear, _KeepsGradient, (True, False)),  # the gradient is kept by the layer that made it
 ], ids=["plain", "kept-output", "view", "kept-gradient"])
-def test_relu_inside_sequential_overwrites_only_arrays_nobody_else_holds(before, after, in_place, dtype):
+def test_relu_inside_sequential_overwrites_only_arrays_nobody_else_holds(before, after, in_place, dtype, monkeypatch):
     # Inside Sequential, ReLU writes max(x, 0) into the previous layer's fresh output, and its
     # gradient into the next layer's fresh dx, when the reference count says that nothing else
     # refers to them. The numbers must be the ordinary path's, bit for bit, and an array that
-    # someone else holds must keep its values.
+    # someone else holds must keep its values. (Small arrays, as here, are overwritten only
+    # below the size threshold set to 0; with the default they never are.)
+    monkeypatch.setattr(containers, "IN_PLACE_MIN_BYTES", 0)
     rng = np.random.default_rng(5)
     x = rng.standard_normal((9, 4)).astype(dtype)
     dout = rng.standard_normal((9, 3)).astype(dtype)
@@ -330,7 +332,8 @@ class _ReLU6(ReLU):
                        ReLU(), Linear(6, 3, rng=2)),
     lambda: Sequential(Linear(4, 6, rng=1), _ReLU6(), Linear(6, 3, rng=2)),
 ], ids=["read-only", "relu-first", "dropout-eval", "nested-and-residual", "subclass"])
-def test_in_place_relu_gives_the_ordinary_numbers_in_other_chains(make):
+def test_in_place_relu_gives_the_ordinary_numbers_in_other_chains(make, monkeypatch):
+    monkeypatch.setattr(containers, "IN_PLACE_MIN_BYTES", 0)
     rng = np.random.default_rng(7)
     x = 4 * rng.standard_normal((9, 4))
     x_before = x.copy()
@@ -355,11 +358,12 @@ def _walk(module):
         yield from _walk(child)
 
 
-def test_a_hook_on_a_relu_instance_runs_inside_sequential():
+def test_a_hook_on_a_relu_instance_runs_inside_sequential(monkeypatch):
     # course.diagnostics.dead_relu_fraction replaces each ReLU's forward on the instance; on a
     # model that has run before (its ReLUs ready to write in place) the hook must still run.
     from nnlib.course.diagnostics import dead_relu_fraction
 
+    monkeypatch.setattr(containers, "IN_PLACE_MIN_BYTES", 0)
     x = np.random.default_rng(0).standard_normal((50, 4))
     net = Sequential(Linear(4, 8, rng=1), ReLU(), Linear(8, 8, rng=2), ReLU(), Linear(8, 3, rng=3))
     fresh = dead_relu_fraction(net, x)
@@ -372,6 +376,19 @@ def test_a_hook_on_a_relu_instance_runs_inside_sequential():
     net(x)
     net.backward(np.ones((50, 3)))
     assert seen == [(50, 8)]
+
+
+def test_small_arrays_are_not_overwritten_but_large_ones_are():
+    # Below containers.IN_PLACE_MIN_BYTES a new array costs less than the checks.
+    used = []
+    for n in (8, 4096):  # rows of 8 float64s: 512 B per array; 256 KB per array
+        net = Sequential(Linear(8, 8, rng=1), ReLU(), Linear(8, 2, rng=2))
+        method = net[1]._forward_in_place
+        net[1]._forward_in_place = lambda a, method=method: (used.append(a.nbytes), method(a))[1]
+        x = np.ones((n, 8))
+        for _ in range(2):
+            net(x)
+    assert used == [4096 * 8 * 8] * 2 and containers.IN_PLACE_MIN_BYTES <= 4096 * 8 * 8
 
 
 def test_relu_called_on_its_own_never_writes_into_its_input():
