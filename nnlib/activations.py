@@ -91,12 +91,14 @@ class ReLU(_Pointwise):
     # The generic forward and backward with f and df written out: ReLU sits between every
     # pair of layers, so what a call costs matters in deep, narrow networks.
     def forward(self, x):
-        if type(x) is not np.ndarray or x.dtype.kind != "f":
-            x = np.asarray(x)
-            _check_float(self, x)
-        self._x = x
-        self._y = y = np.maximum(x, self._zeros_for(x))  # = F.relu(x) = max(x, 0), faster (see _zeros_like)
-        return y
+        zeros = self._zeros  # the usual case: the zeros of the last call fit x (so x is a float array)
+        if type(x) is not np.ndarray or zeros is None or x.dtype is not zeros.dtype or x.shape != zeros.shape:
+            if type(x) is not np.ndarray or x.dtype.kind != "f":
+                x = np.asarray(x)
+                _check_float(self, x)
+            zeros = self._zeros_for(x)
+        self._y = y = np.maximum(x, zeros)  # = F.relu(x) = max(x, 0), faster (see _zeros_like)
+        return y  # (backward needs only y: x is not kept)
 
     def _zeros_for(self, x):
         zeros = self._zeros
@@ -121,7 +123,6 @@ class ReLU(_Pointwise):
     def _forward_in_place(self, x):
         if type(self).forward is not ReLU.forward or "forward" in vars(self) or x.dtype.kind != "f":
             return self.forward(x)  # the replacement; or the checks and their errors
-        self._x = None  # x is about to become the output (backward needs only the output)
         self._y = y = np.maximum(x, self._zeros_for(x), out=x)  # x = max(x, 0)
         return y
 

@@ -81,12 +81,13 @@ class Sequential(Module):
         # name, list, attribute, view or memoryview of it adds to its reference count (a weak
         # reference or a raw pointer taken from x.ctypes does not: nnlib makes neither).
         this_pass, ndarray, refs = _module._pass, np.ndarray, sys.getrefcount
+        sole, min_bytes = _SOLE, IN_PLACE_MIN_BYTES
         for m in self._modules:
             if m._pass == this_pass:
                 m(x)  # a second call in this forward pass: Module.__call__ raises its error
             m._pass = this_pass
-            if (m._in_place and type(x) is ndarray and x.nbytes >= IN_PLACE_MIN_BYTES
-                    and refs(x) <= _SOLE and x.base is None and x.flags.writeable):
+            if (m._in_place and type(x) is ndarray and x.nbytes >= min_bytes
+                    and refs(x) <= sole and x.base is None and x.flags.writeable):
                 x = m._forward_in_place(x)
             else:
                 x = m.forward(x)
@@ -101,10 +102,10 @@ class Sequential(Module):
         dout = self._check_backward(dout)
         if not self._modules:
             return dout if input_grad else None
-        ndarray, refs = np.ndarray, sys.getrefcount
+        ndarray, refs, sole, min_bytes = np.ndarray, sys.getrefcount, _SOLE, IN_PLACE_MIN_BYTES
         for m in reversed(self._modules[1:]):
-            if (m._in_place and type(dout) is ndarray and dout.nbytes >= IN_PLACE_MIN_BYTES  # as in forward
-                    and refs(dout) <= _SOLE and dout.base is None and dout.flags.writeable):
+            if (m._in_place and type(dout) is ndarray and dout.nbytes >= min_bytes  # as in forward
+                    and refs(dout) <= sole and dout.base is None and dout.flags.writeable):
                 dout = m._backward_in_place(dout)
             else:
                 dout = m.backward(dout)

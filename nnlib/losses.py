@@ -19,6 +19,10 @@ def _check_finite(name, value):
         )
 
 
+_UNSIGNED = {np.dtype(s): np.dtype(u) for s, u in
+             ((np.int8, np.uint8), (np.int16, np.uint16), (np.int32, np.uint32), (np.int64, np.uint64))}
+
+
 class MSELoss:
     """Mean squared error ``L = mean((pred - target)**2)`` over all entries.
 
@@ -121,7 +125,8 @@ class CrossEntropyLoss:
             )
         # One maximum finds labels out of range at both ends: viewed as unsigned integers of the
         # same size, negative labels are huge.
-        unsigned = target if target.dtype.kind == "u" else target.view(target.dtype.str.replace("i", "u"))
+        unsigned = target if target.dtype.kind == "u" else target.view(
+            _UNSIGNED.get(target.dtype) or target.dtype.str.replace("i", "u"))
         if target.size and np.maximum.reduce(unsigned, None) >= C:
             raise ValueError(
                 f"CrossEntropyLoss expected labels in 0..{C - 1} (C={C} classes), got labels out "
@@ -131,12 +136,14 @@ class CrossEntropyLoss:
 
     def forward(self, logits, target):
         """Return the mean cross-entropy as a float; shapes ``(N, C)`` and ``(N,)``."""
-        logits = np.asarray(logits)
-        target = np.asarray(target)
+        if type(logits) is not np.ndarray:
+            logits = np.asarray(logits)
+        if type(target) is not np.ndarray:
+            target = np.asarray(target)
         self._check(logits, target)
-        C = logits.shape[-1]
-        z = logits.reshape(-1, C)  # (N, C), N = all leading axes
-        y = target.reshape(-1)  # (N,)
+        z, y = logits, target
+        if z.ndim != 2:
+            z, y = logits.reshape(-1, logits.shape[-1]), target.reshape(-1)  # (N, C) and (N,), N = all leading axes
         rows = self._rows
         if rows is None or len(rows) != len(y):
             rows = self._rows = np.arange(len(y))
@@ -161,10 +168,10 @@ class CrossEntropyLoss:
                 "probabilities, got none. Compute loss(logits, labels) first."
             )
         probs, y, rows, shape = self._cache
-        N = probs.shape[0]
-        dz = probs * (1 / N)  # (N, C), a new array: backward may be called again
-        dz[rows, y] -= 1 / N
-        return dz.reshape(shape)
+        inv_n = probs.dtype.type(1 / probs.shape[0])  # 1/N as the dtype's scalar, converted once
+        dz = np.multiply(probs, inv_n)  # (N, C), a new array: backward may be called again
+        dz[rows, y] -= inv_n
+        return dz if dz.shape == shape else dz.reshape(shape)
 
     def __repr__(self):
         return "CrossEntropyLoss()"

@@ -63,7 +63,7 @@ class Optimizer:
     def zero_grad(self):
         """Set ``p.grad`` to zero for every parameter."""
         for p in self.params:
-            p.zero_grad()
+            p._zero_pending = True  # = p.zero_grad(), without a method call per parameter
 
     def step(self):
         """Update every parameter once from its current gradient."""
@@ -116,7 +116,7 @@ class SGD(Optimizer):
         if not (mu or wd):  # plain SGD, the common case
             dtype = lr_ = None
             for p in self.params:
-                g = p.grad
+                g = p.grad if p._zero_pending else p._grad  # = p.grad, without the property's call
                 if g.dtype is not dtype:  # lr as a scalar of the gradient's dtype (see _scalar)
                     dtype = g.dtype
                     lr_ = _scalar(lr, dtype)
