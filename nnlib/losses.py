@@ -125,8 +125,10 @@ class CrossEntropyLoss:
             )
         # One maximum finds labels out of range at both ends: viewed as unsigned integers of the
         # same size, negative labels are huge.
-        unsigned = target if target.dtype.kind == "u" else target.view(
-            _UNSIGNED.get(target.dtype) or target.dtype.str.replace("i", "u"))
+        unsigned = target
+        if target.dtype.kind == "i":
+            as_unsigned = _UNSIGNED.get(target.dtype)  # the native types from a table, others by name
+            unsigned = target.view(as_unsigned if as_unsigned is not None else target.dtype.str.replace("i", "u"))
         if target.size and np.maximum.reduce(unsigned, None) >= C:
             raise ValueError(
                 f"CrossEntropyLoss expected labels in 0..{C - 1} (C={C} classes), got labels out "
