@@ -140,6 +140,25 @@ def test_backward_accumulates_and_zero_grad_resets():
     np.testing.assert_allclose(lin.W.grad, first)
 
 
+def test_linear_backward_when_only_one_gradient_was_zeroed():
+    # Linear writes both gradients directly only when both were just zeroed; otherwise each
+    # follows its own state (here: W restarts from zero, b keeps accumulating; then the reverse)
+    lin = Linear(3, 2, rng=0)
+    x = np.random.default_rng(1).standard_normal((4, 3))
+    d = np.random.default_rng(2).standard_normal((4, 2))
+    lin(x)
+    lin.backward(d)
+    dW, db = x.T @ d, d.sum(axis=0)
+    lin.W.zero_grad()
+    lin.backward(d)
+    np.testing.assert_allclose(lin.W.grad, dW)
+    np.testing.assert_allclose(lin.b.grad, 2 * db)
+    lin.b.zero_grad()
+    lin.backward(d)
+    np.testing.assert_allclose(lin.W.grad, 2 * dW)
+    np.testing.assert_allclose(lin.b.grad, db)
+
+
 def test_input_grad_false_skips_dx_but_keeps_parameter_gradients():
     model = Sequential(ReLU(), Linear(3, 4, rng=0), ReLU(), Linear(4, 2, rng=1))
     x = away_from_zero((5, 3), 0)
