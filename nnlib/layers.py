@@ -87,17 +87,11 @@ class Linear(Module):
         if x.ndim != 2:
             x = x.reshape(-1, self.in_features)  # (N, D), N = all leading axes
             g = dout.reshape(-1, self.out_features)  # (N, M)
-        W, b = self.W, self.b
-        if W._zero_pending and b._zero_pending:  # right after zero_grad: what add_grad and add_sum do, inline
-            np.matmul(x.T, g, W._grad)  # dW = x^T dout, (D, M), into the gradient array
-            np.add.reduce(g, 0, None, b._grad)  # db = sum_n dout, (M,)
-            W._zero_pending = b._zero_pending = False
-        else:
-            W.add_grad(x.T, g)  # dW += x^T dout, (D, M)
-            b.add_sum(g)  # db += sum_n dout, (M,)
+        self.W.add_grad(x.T, g)  # dW += x^T dout, (D, M)
+        self.b.add_sum(g)  # db += sum_n dout, (M,)
         if not input_grad:
             return None
-        dx = g @ W.data.T  # dx = dout W^T, (N, D)
+        dx = g @ self.W.data.T  # dx = dout W^T, (N, D)
         return dx if dout.ndim == 2 else dx.reshape(dout.shape[:-1] + (self.in_features,))  # (..., D)
 
     def _check_input(self, x):

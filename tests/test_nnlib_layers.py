@@ -141,8 +141,8 @@ def test_backward_accumulates_and_zero_grad_resets():
 
 
 def test_linear_backward_when_only_one_gradient_was_zeroed():
-    # Linear writes both gradients directly only when both were just zeroed; otherwise each
-    # follows its own state (here: W restarts from zero, b keeps accumulating; then the reverse)
+    # each gradient follows its own state: W restarts from zero while b keeps accumulating,
+    # then the reverse
     lin = Linear(3, 2, rng=0)
     x = np.random.default_rng(1).standard_normal((4, 3))
     d = np.random.default_rng(2).standard_normal((4, 2))
