@@ -5,7 +5,9 @@ round-off where the operations differ in order, bit for bit where they are the s
 operations. Shapes are chosen so that the block-by-block kernels run over several blocks
 (``nnlib.fused.BLOCK`` entries each) and over a last, partial block.
 """
+import contextlib
 import math
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -230,6 +232,18 @@ def test_adam_on_many_small_parameters_at_once_gives_the_same_bits(make, dtype):
     assert Adam([Parameter(np.zeros(3)), Parameter(np.zeros(3, np.float32))])._flat is None  # mixed dtypes
 
 
+@contextlib.contextmanager
+def _ordinary_path(*modules):
+    """Within the block, Sequential runs every module by its own forward and backward: no Linear +
+    ReLU step, and the given modules' ReLUs never write in place (the reference for the fast paths)."""
+    for module in modules:
+        for m in _walk(module):
+            m._in_place = False
+    with mock.patch.object(containers, "_linear_relu_forward", lambda *args: None), \
+            mock.patch.object(containers, "_linear_relu_backward", lambda *args: containers._NOT_RUN):
+        yield
+
+
 class _Keeps(Linear):
     """A Linear that keeps every output (as a probe or a user's hook might)."""
 
@@ -281,16 +295,33 @@ def test_relu_inside_sequential_overwrites_only_arrays_nobody_else_holds(before,
         return Sequential(before(4, 6, rng=1, dtype=dtype), ReLU(), after(6, 3, rng=2, dtype=dtype))
 
     net, ref = chain(), chain()
-    ref[1]._in_place = False  # the reference: every layer makes new arrays
-    used = []
-    for name in ("_forward_in_place", "_backward_in_place"):
+    used = []  # what was written in place: "forward" (max(x, 0) into x) or "backward" (the mask into dout)
+    for name, what in (("_forward_in_place", "forward"), ("_backward_in_place", "backward")):
         method = getattr(net[1], name)
-        setattr(net[1], name, lambda a, method=method, name=name: (used.append(name), method(a))[1])
+        setattr(net[1], name, lambda a, method=method, what=what: (used.append(what), method(a))[1])
+    step_forward, step_backward = containers._linear_relu_forward, containers._linear_relu_backward
+
+    def record_forward(*args):  # the Linear + ReLU step writes max(x W + b, 0) into x W
+        out = step_forward(*args)
+        return out if out is None else (used.append("forward"), out)[1]
+
+    def record_backward(lin, relu, dout, fresh, input_grad):  # and the mask into dout if fresh
+        dx = step_backward(lin, relu, dout, fresh, input_grad)
+        if dx is not containers._NOT_RUN and fresh:
+            used.append("backward")
+        return dx
+
+    monkeypatch.setattr(containers, "_linear_relu_forward", record_forward)
+    monkeypatch.setattr(containers, "_linear_relu_backward", record_backward)
     for _ in range(3):  # the first call sets up ReLU's zeros; the later ones may write in place
-        out, expected = net(x), ref(x)
+        out = net(x)
+        with _ordinary_path(ref):
+            expected = ref(x)
         assert out.tobytes() == expected.tobytes()
         net.zero_grad(), ref.zero_grad()
-        dx, dx_ref = net.backward(dout), ref.backward(dout)
+        dx = net.backward(dout)
+        with _ordinary_path(ref):
+            dx_ref = ref.backward(dout)
         assert dx.tobytes() == dx_ref.tobytes()
         for p, q in zip(net.parameters(), ref.parameters()):
             assert p.grad.tobytes() == q.grad.tobytes()
@@ -303,9 +334,9 @@ def test_relu_inside_sequential_overwrites_only_arrays_nobody_else_holds(before,
         assert net[2].dx.tobytes() == ref[2].dx.tobytes()
         assert (net[2].dx[net[1]._y == 0] != 0).any()  # not multiplied by ReLU's mask
     if containers._SOLE:
-        assert ("_forward_in_place" in used, "_backward_in_place" in used) == in_place
+        assert ("forward" in used, "backward" in used) == in_place
     else:  # an interpreter whose reference counts do not tell (see containers._sole_count)
-        assert used == []
+        assert used == (["forward"] * 3 if before is Linear else [])  # the Linear + ReLU step still runs
 
 
 class _ReadOnlyOutput(Linear):
@@ -339,14 +370,16 @@ def test_in_place_relu_gives_the_ordinary_numbers_in_other_chains(make, monkeypa
     x_before = x.copy()
     dout = rng.standard_normal((9, 3))
     net, ref = make(), make()
-    for m in _walk(ref):
-        m._in_place = False
     for _ in range(3):
-        out, expected = net(x), ref(x)
+        out = net(x)
+        with _ordinary_path(ref):
+            expected = ref(x)
         assert out.tobytes() == expected.tobytes()
         net.zero_grad(), ref.zero_grad()
         for _ in range(2):  # a second backward after one forward adds the same gradients again
-            assert net.backward(dout).tobytes() == ref.backward(dout).tobytes()
+            dx = net.backward(dout)
+            with _ordinary_path(ref):
+                assert dx.tobytes() == ref.backward(dout).tobytes()
         for p, q in zip(net.parameters(), ref.parameters()):
             assert p.grad.tobytes() == q.grad.tobytes()
     assert x.tobytes() == x_before.tobytes()  # the caller's input is never written
@@ -378,11 +411,15 @@ def test_a_hook_on_a_relu_instance_runs_inside_sequential(monkeypatch):
     assert seen == [(50, 8)]
 
 
+class _Plain(Linear):
+    """A subclass that changes nothing: Sequential treats it as any other module (no Linear + ReLU step)."""
+
+
 def test_small_arrays_are_not_overwritten_but_large_ones_are():
     # Below containers.IN_PLACE_MIN_BYTES a new array costs less than the checks.
     used = []
     for n in (8, 4096):  # rows of 8 float64s: 512 B per array; 256 KB per array
-        net = Sequential(Linear(8, 8, rng=1), ReLU(), Linear(8, 2, rng=2))
+        net = Sequential(_Plain(8, 8, rng=1), ReLU(), Linear(8, 2, rng=2))
         method = net[1]._forward_in_place
         net[1]._forward_in_place = lambda a, method=method: (used.append(a.nbytes), method(a))[1]
         x = np.ones((n, 8))
@@ -399,3 +436,85 @@ def test_relu_called_on_its_own_never_writes_into_its_input():
         relu(x)
         relu.backward(np.ones_like(x))
     assert x.tobytes() == before.tobytes()
+
+
+def _mlp(dtype, widths=(5, 7, 7, 6, 3)):
+    layers = []
+    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+        layers += [Linear(a, b, rng=i, dtype=dtype)] + ([ReLU()] if i < len(widths) - 2 else [])
+    return Sequential(*layers)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("input_grad", [True, False])
+def test_linear_relu_steps_give_the_ordinary_bits_and_write_in_place_after_the_first(dtype, input_grad, monkeypatch):
+    # Sequential runs each Linear + ReLU as one step (containers._linear_relu_forward/backward).
+    # Over three steps of SGD: outputs, input gradients, every gradient and weight as the modules
+    # called one by one give them. Backward, every step but the one nearest the loss gets the
+    # new dx of the step above, which nobody else holds, and writes its mask into it.
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((11, 5)).astype(dtype)
+    dout = rng.standard_normal((11, 3)).astype(dtype)
+    net, ref = _mlp(dtype), _mlp(dtype)
+    opt, opt_ref = SGD(net.parameters(), lr=0.1), SGD(ref.parameters(), lr=0.1)
+    fresh = []
+    step_backward = containers._linear_relu_backward
+    monkeypatch.setattr(containers, "_linear_relu_backward",
+                        lambda lin, relu, d, f, ig: (fresh.append(f), step_backward(lin, relu, d, f, ig))[1])
+    for _ in range(3):
+        opt.zero_grad(), opt_ref.zero_grad()
+        out = net(x)
+        with _ordinary_path(ref):
+            expected = ref(x)
+            dx_ref = ref.backward(dout, input_grad=input_grad)
+        dx = net.backward(dout, input_grad=input_grad)
+        assert out.tobytes() == expected.tobytes()
+        assert (dx is None and dx_ref is None) if not input_grad else dx.tobytes() == dx_ref.tobytes()
+        for p, q in zip(net.parameters(), ref.parameters()):
+            assert p.grad.tobytes() == q.grad.tobytes()
+        opt.step(), opt_ref.step()
+        for p, q in zip(net.parameters(), ref.parameters()):
+            assert p.data.tobytes() == q.data.tobytes()
+    assert fresh == [False, True, True] * 3  # the first gets the last Linear's small dx: not checked, not written
+
+
+def test_a_hook_on_a_linear_instance_runs_and_keeps_its_output_inside_sequential():
+    # A forward replaced on a Linear instance (a probe that keeps each output) turns its
+    # Linear + ReLU step off: the hook runs and what it keeps is not overwritten by the ReLU.
+    x = np.random.default_rng(1).standard_normal((6, 5))
+    net, kept = _mlp(np.float64), []
+    lin = net[2]
+    lin.forward = lambda a: (kept.append(Linear.forward(lin, a)), kept[-1])[1]
+    out = net(x)
+    h = np.maximum(x @ net[0].W.data + net[0].b.data, 0)
+    assert len(kept) == 1 and kept[0].tobytes() == (h @ lin.W.data + lin.b.data).tobytes()
+    assert (kept[0] < 0).any() and out.shape == (6, 3)
+
+
+def test_a_layer_called_again_on_its_own_makes_sequential_backward_check_it_as_usual():
+    # After model(x), model[0](x2) on a batch of 4 replaces what the first Linear keeps; the
+    # Linear + ReLU step no longer applies, and backward reports the mismatch as Linear does.
+    rng = np.random.default_rng(2)
+    net = _mlp(np.float64)
+    net(rng.standard_normal((6, 5)))
+    net[0](rng.standard_normal((4, 5)))
+    with pytest.raises(ValueError, match=r"Linear.backward expected dout of shape \(4, 7\)"):
+        net.backward(np.ones((6, 3)))
+
+
+@pytest.mark.parametrize("twice", ["linear", "relu", "both"])
+def test_a_module_used_twice_is_refused_inside_a_linear_relu_step(twice):
+    lin, relu = Linear(4, 4, rng=0), ReLU()
+    second = {"linear": (lin, ReLU()), "relu": (Linear(4, 4, rng=1), relu), "both": (lin, relu)}[twice]
+    net = Sequential(lin, relu, *second)
+    with pytest.raises(ValueError, match="expected one call per forward pass"):
+        net(np.ones((2, 4)))
+
+
+def test_a_linear_relu_step_refuses_an_input_of_another_dtype_as_linear_does():
+    net = Sequential(Linear(4, 3, rng=0), ReLU())
+    with pytest.raises(ValueError, match="Linear") as raised:
+        net(np.ones((2, 4), np.float32))
+    with pytest.raises(ValueError) as alone:
+        Linear(4, 3, rng=0)(np.ones((2, 4), np.float32))
+    assert str(raised.value) == str(alone.value)
