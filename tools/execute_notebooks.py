@@ -184,6 +184,7 @@ def execute(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = KERNEL
     client = EvalClient(nb, timeout=600, kernel_name="python3", store_widget_state=True, record_timing=False,
+                        coalesce_streams=True,  # one block per stream, however the prints were timed
                         resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()
