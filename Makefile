@@ -61,6 +61,13 @@ $(STAMP): requirements.txt pyproject.toml tests/browser/package-lock.json
 	  echo "uv could not install requirements.txt (see above): pip installs it instead"; \
 	  $(BIN)/python -m pip install --quiet --no-compile -r requirements.txt && \
 	  { $(BIN)/python -m compileall -qq -j 0 "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" || true; }; }
+	@# rfc3987-syntax (and lark, which only it needs) come with jsonschema's format-nongpl extra,
+	@# which jupyter-events asks for. jsonschema imports it, when it is there, to check "iri"
+	@# strings, which nothing here has, and it builds its grammar's parser on import: 1.5 s in
+	@# every process that imports nbformat (each pytest worker, the book build, JupyterLab,
+	@# nbgrader). Without it jsonschema leaves "iri" unchecked (it skips a format whose checker
+	@# is missing).
+	$(BIN)/uv pip uninstall --quiet --python $(BIN)/python rfc3987-syntax lark
 	@# axe-core for the accessibility checks of the browser tests (from the npm registry, at set-up only)
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --silent --no-audit --no-fund; \
 	  else echo "npm not found: the accessibility checks of the browser tests will be skipped"; fi
