@@ -99,19 +99,24 @@ def _shell_reply(kernel, msg_id):
             return msg
 
 
-# The files that take longest, longest first (seconds on 2 cores, fresh clone): run first,
-# they overlap the many short ones instead of finishing alone. `make test` passes
-# --no-loadscope-reorder so that pytest-xdist keeps this order (it would otherwise put the
-# files with the most tests first).
+# The files that take longest, longest first (seconds in a fresh clone's make test on 2 cores,
+# 2026-12-03): run first, they overlap the many short ones instead of finishing alone, and
+# the last files are short. `make test` passes --no-loadscope-reorder so that pytest-xdist
+# keeps this order (it would otherwise put the files with the most tests first).
 SLOWEST_FIRST = [
-    "tests/test_environments.py",        # ~45 s: installs Colab's stack in a venv, once
-    "chapters/05_training.ipynb",        # ~25 s
-    "tests/test_student.py",             # ~20 s: runs every student notebook
-    "tests/test_exercise_mutations.py",  # ~20 s
-    "chapters/06_depth_vs_width.ipynb",  # ~17 s
-    "chapters/09_transformers.ipynb",    # ~16 s
-    "chapters/10_scale.ipynb",           # ~12 s
-    "tests/test_nbgrader.py",            # ~10 s
+    "tests/test_environments.py",        # ~44 s: installs Colab's stack in a venv, once
+    "chapters/05_training.ipynb",        # ~42 s
+    "chapters/09_transformers.ipynb",    # ~30 s
+    "chapters/06_depth_vs_width.ipynb",  # ~29 s
+    "tests/test_exercise_mutations.py",  # ~27 s
+    "tests/test_student.py",             # ~23 s: runs every student notebook
+    "chapters/10_scale.ipynb",           # ~20 s
+    "chapters/03_activations.ipynb",     # ~17 s
+    "chapters/07_convolutional.ipynb",   # ~15 s
+    "chapters/04_learning.ipynb",        # ~13 s
+    "chapters/08_recurrent.ipynb",       # ~12 s
+    "tests/test_nbgrader.py",            # ~11 s
+    "chapters/02_neurons.ipynb",         # ~8 s; everything else takes under 7 s
 ]
 
 
