@@ -91,7 +91,7 @@ def site():
 
 
 @pytest.fixture(scope="module")
-def browser():
+def context():
     """One browser context for all the pages a worker opens, as one reader's: the pages share
     its HTTP cache (and V8's cache of compiled scripts), so MathJax, the theme's scripts and
     the fonts are fetched and compiled once, not once per page (about 0.4 s of CPU per page).
@@ -108,10 +108,10 @@ def browser():
         b.close()
 
 
-def open_page(browser, url):
+def open_page(context, url):
     """Open url in a new tab of the shared context; return (page, problems) where problems
     lists every error the page raised."""
-    page = browser.new_page()
+    page = context.new_page()
     problems = []
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     page.on("console", lambda msg: msg.type == "error" and problems.append(f"console error: {msg.text}"))
@@ -126,8 +126,8 @@ def open_page(browser, url):
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_page_renders_without_errors(site, browser, name):
-    page, problems = open_page(browser, f"{site}/{name}.html")
+def test_page_renders_without_errors(site, context, name):
+    page, problems = open_page(context, f"{site}/{name}.html")
     try:
         SHOTS.mkdir(parents=True, exist_ok=True)
         shot = SHOTS / (name.replace("/", "__") + ".png")
@@ -297,8 +297,8 @@ def _save_axe_counts():
     (RESULTS / f"axe-{worker}.json").write_text(json.dumps(plain, indent=1, sort_keys=True))
 
 
-def test_search_finds_vector(site, browser):
-    page, problems = open_page(browser, f"{site}/search.html?q=vector")
+def test_search_finds_vector(site, context):
+    page, problems = open_page(context, f"{site}/search.html?q=vector")
     try:
         page.wait_for_selector("#search-results ul.search li", timeout=20_000)
         hits = page.locator("#search-results ul.search li").count()
